@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+// PlanSearch: full-text search for Chinese-language planning documents.
+// Layering (see README.md): CXapianSystem -> CXapian (C++ shim, pure C header) -> XapianKit (Swift);
+// PlanAnalyzer knows nothing of Xapian; executables stay thin.
+import PackageDescription
+
+let package = Package(
+    name: "PlanSearch",
+    products: [
+        .executable(name: "plansearch", targets: ["plansearch"]),
+        .executable(name: "plansearch-bench", targets: ["plansearch-bench"]),
+        .library(name: "XapianKit", targets: ["XapianKit"]),
+        .library(name: "PlanAnalyzer", targets: ["PlanAnalyzer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Link-only: Xapian's headers are C++, so Swift never imports them.
+        .systemLibrary(
+            name: "CXapianSystem",
+            pkgConfig: "xapian-core",
+            providers: [.apt(["libxapian-dev"])]
+        ),
+        // The only C++ in the package: a pure C header over libxapian that never lets an exception out.
+        .target(
+            name: "CXapian",
+            dependencies: ["CXapianSystem"],
+            cxxSettings: [.define("_GLIBCXX_ASSERTIONS", .when(configuration: .debug))]
+        ),
+        // Swift types over the shim; the only importer of CXapian.
+        .target(name: "XapianKit", dependencies: ["CXapian"]),
+        // OpenCC's C API, for traditional-to-simplified folding in the analyzer.
+        .systemLibrary(
+            name: "COpenCC",
+            pkgConfig: "opencc",
+            providers: [.apt(["libopencc-dev"])]
+        ),
+        .target(name: "PlanAnalyzer", dependencies: ["COpenCC"]),
+        .executableTarget(
+            name: "plansearch",
+            dependencies: [
+                "XapianKit", "PlanAnalyzer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "plansearch-bench",
+            dependencies: [
+                "XapianKit", "PlanAnalyzer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "XapianKitTests", dependencies: ["XapianKit"]),
+        .testTarget(name: "PlanAnalyzerTests", dependencies: ["PlanAnalyzer"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,2 @@
+// Placeholder; replaced by the analyzer.
+public enum PlanAnalyzerPlaceholder {}

@@ -1,0 +1,182 @@
+import CXapian
+import Synchronization
+import Glibc  // PlanSearch targets Linux (Debian); write(2) for unbuffered diagnostics
+
+/// A reader over one Xapian database, or over several searched as one (shards).
+///
+/// Not `Sendable`: a Xapian handle must stay on the thread (or actor, or serial queue) that uses
+/// it, and the compiler enforces that. Give each thread its own reader; results (``SearchResults``,
+/// ``StoredDocument``) are plain values and cross threads freely.
+///
+/// Close explicitly with ``close()``. `deinit` frees the handle either way, and in debug builds
+/// reports a handle that was never closed (see ``XapianDiagnostics``), because a writer dropped
+/// without `close()` or `commit()` loses its errors.
+public class Database {
+    let handle: OpaquePointer
+    public private(set) var isClosed = false
+    /// The directory this was opened from; empty for a combination of shards.
+    public let path: String
+
+    init(handle: OpaquePointer, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    /// Opens the database at `path` for reading.
+    /// Throws `.databaseNotFound` when there is none, `.databaseCorrupt` when it is damaged.
+    public convenience init(path: String) throws(XapianError) {
+        let handle = try shimCall { err in
+            withBytes(path) { pxs_database_open($0, $1, err) }
+        }
+        guard let handle else {
+            throw XapianError(code: .unknown, type: "unknown", message: "open returned no handle")
+        }
+        self.init(handle: handle, path: path)
+    }
+
+    /// Several databases searched as one (Xapian's `add_database`): statistics are merged, so
+    /// BM25 ranks as if they were one database. The shards stay usable and still need closing.
+    public convenience init(combining shards: [Database]) throws(XapianError) {
+        let handle = try shimCall { err in pxs_database_new_empty(err) }
+        guard let handle else {
+            throw XapianError(code: .unknown, type: "unknown", message: "no handle")
+        }
+        self.init(handle: handle, path: "")
+        for shard in shards {
+            do {
+                _ = try shimCall { err in pxs_database_add(handle, shard.handle, err) }
+            } catch {
+                isClosed = true  // never handed out: freeing it is all the closing it needs
+                throw error
+            }
+        }
+    }
+
+    deinit {
+        if !isClosed { XapianDiagnostics.noteUnclosed(kind: Self.kindName, path: path) }
+        pxs_database_free(handle)
+    }
+
+    class var kindName: String { "Database" }
+
+    /// Closes the database. Using it afterwards throws `.databaseClosed`; closing twice is fine.
+    public func close() throws(XapianError) {
+        guard !isClosed else { return }
+        isClosed = true
+        _ = try shimCall { err in pxs_database_close(handle, err) }
+    }
+
+    /// Moves to the newest committed revision. Returns whether anything changed.
+    /// A reader that has missed more than one commit throws `.databaseModified` from searches and
+    /// lookups until it is reopened.
+    @discardableResult
+    public func reopen() throws(XapianError) -> Bool {
+        var changed = false
+        _ = try shimCall { err in pxs_database_reopen(handle, &changed, err) }
+        return changed
+    }
+
+    public func documentCount() throws(XapianError) -> Int {
+        Int(try shimCall { err in pxs_database_doccount(handle, err) })
+    }
+
+    public func lastDocumentID() throws(XapianError) -> UInt32 {
+        try shimCall { err in pxs_database_lastdocid(handle, err) }
+    }
+
+    /// Average document length in terms (wdf sum), which BM25 normalises by.
+    public func averageLength() throws(XapianError) -> Double {
+        try shimCall { err in pxs_database_avlength(handle, err) }
+    }
+
+    /// How many documents contain `term`.
+    public func termFrequency(_ term: String) throws(XapianError) -> Int {
+        Int(try shimCall { err in withBytes(term) { pxs_database_termfreq(handle, $0, $1, err) } })
+    }
+
+    /// How many times `term` occurs in all documents together.
+    public func collectionFrequency(_ term: String) throws(XapianError) -> Int {
+        Int(try shimCall { err in
+            withBytes(term) { pxs_database_collection_freq(handle, $0, $1, err) }
+        })
+    }
+
+    /// The terms starting with `prefix`, in byte order, each with its document frequency
+    /// (for completion and for listing boolean filter values).
+    public func allTerms(prefix: String = "", limit: Int = .max) throws(XapianError) -> [TermEntry] {
+        let iterator = try shimCall { err in
+            withBytes(prefix) { pxs_database_allterms(handle, $0, $1, err) }
+        }
+        guard let iterator else { return [] }
+        return try drainTerms(iterator, limit: limit)
+    }
+
+    /// The ids of the documents indexed by `term`, ascending (at most `limit`).
+    public func postings(_ term: String, limit: Int = 1 << 20) throws(XapianError) -> [UInt32] {
+        var ids = [UInt32](repeating: 0, count: max(0, min(limit, try termFrequency(term))))
+        guard !ids.isEmpty else { return [] }
+        let count = try shimCall { err in
+            withBytes(term) { t, n in
+                ids.withUnsafeMutableBufferPointer {
+                    pxs_database_postings(handle, t, n, $0.baseAddress, $0.count, err)
+                }
+            }
+        }
+        return Array(ids.prefix(count))
+    }
+
+    /// The user metadata stored under `key` (empty when there is none).
+    public func metadata(_ key: String) throws(XapianError) -> [UInt8] {
+        try readBytes { out, length, err in
+            withBytes(key) { pxs_database_get_metadata(handle, $0, $1, out, length, err) }
+        }
+    }
+
+    public func metadataString(_ key: String) throws(XapianError) -> String {
+        decodeUTF8(try metadata(key))
+    }
+
+    /// A stored document: its data, values and (when asked) terms.
+    /// Throws `.documentNotFound` for an id that is not in the database.
+    public func document(_ id: UInt32, includeTerms: Bool = false) throws(XapianError) -> StoredDocument {
+        let doc = try shimCall { err in pxs_database_get_document(handle, id, err) }
+        guard let doc else { throw XapianError(code: .unknown, type: "unknown", message: "no document") }
+        defer { pxs_document_free(doc) }
+        return try StoredDocument(reading: doc, id: id, includeTerms: includeTerms)
+    }
+
+    /// Runs `query` and returns the page of hits `options` asks for.
+    public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(XapianError) -> SearchResults {
+        try SearchRunner.run(query, on: handle, options: options)
+    }
+}
+
+@available(*, unavailable, message: "Xapian handles are confined to one thread; open one per thread")
+extension Database: Sendable {}
+
+/// Debug aid: counts database handles that were freed without ``Database/close()``.
+public enum XapianDiagnostics {
+    private static let unclosed = Mutex(0)
+
+    /// How many handles were dropped without being closed since the process started (debug builds).
+    public static var unclosedHandles: Int { unclosed.withLock { $0 } }
+
+    static func noteUnclosed(kind: String, path: String) {
+        #if DEBUG
+        unclosed.withLock { $0 += 1 }
+        let line = "XapianKit: \(kind) \(path.isEmpty ? "(combined)" : path) was freed without close()\n"
+        var stream = StandardError()
+        stream.write(line)
+        #endif
+    }
+}
+
+/// Unbuffered stderr, for diagnostics that must not mix with a command's stdout.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var copy = string
+        copy.withUTF8 { buffer in
+            _ = Glibc.write(2, buffer.baseAddress, buffer.count)
+        }
+    }
+}

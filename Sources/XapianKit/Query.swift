@@ -1,0 +1,112 @@
+import CXapian
+
+/// A Xapian query as a plain value. It is turned into Xapian's objects only inside a search, on
+/// the searching thread, so query building (ours, in PlanIndex) needs no Xapian handle and a
+/// query can be built on one thread and run on another.
+public indirect enum Query: Sendable, Hashable {
+    /// `term` with a within-query frequency and a position in the query (for phrases; 0: none).
+    case term(String, wqf: UInt32 = 1, position: UInt32 = 0)
+    case matchAll
+    case matchNothing
+    case and([Query])
+    case or([Query])
+    case xor([Query])
+    /// Matches the first, minus anything matching the second.
+    case andNot(Query, Query)
+    /// Matches the first; the second only adds weight.
+    case andMaybe(Query, Query)
+    /// Matches the first, restricted to what matches the second, which adds no weight.
+    case filter(Query, Query)
+    /// The subqueries in order, within `window` positions (nil: exactly adjacent).
+    case phrase([Query], window: Int? = nil)
+    /// The subqueries in any order within `window` positions (nil: as many as there are).
+    case near([Query], window: Int? = nil)
+    /// Terms that are alternatives for one another: weighed as one term.
+    case synonym([Query])
+    /// The best-weighing subquery's weight, not the sum.
+    case max([Query])
+    /// Only the `size` subqueries with the most discriminating terms.
+    case eliteSet([Query], size: Int)
+    case scaleWeight(Query, Double)
+    /// Documents whose value in `slot` lies within `from...to` in byte order (nil: open side).
+    /// Use ``SortableNumber/encode(_:)`` bounds for numbers.
+    case valueRange(slot: UInt32, from: [UInt8]?, to: [UInt8]?)
+    /// Xapian's own QueryParser over `text` (baseline comparisons only), with FLAG_CJK_NGRAM
+    /// when `cjkNgram`, default operator AND or OR.
+    case parsed(String, prefix: String = "", cjkNgram: Bool = true, defaultAnd: Bool = true)
+
+    /// Documents whose number in `slot` lies within the range.
+    public static func numberRange(slot: UInt32, from: Double?, to: Double?) -> Query {
+        .valueRange(slot: slot, from: from.map(SortableNumber.encode), to: to.map(SortableNumber.encode))
+    }
+
+    /// Xapian's description of the query, e.g. `Query((a@1 PHRASE 2 b@2))`, for debugging.
+    public func xapianDescription() throws(XapianError) -> String {
+        let compiled = try compile()
+        defer { pxs_query_free(compiled) }
+        var length = 0
+        let text = try shimCall { err in pxs_query_description(compiled, &length, err) }
+        return decodeUTF8(takeBytes(text, count: length))
+    }
+
+    /// Builds the Xapian query; the caller frees it with `pxs_query_free`.
+    func compile() throws(XapianError) -> OpaquePointer {
+        let made: OpaquePointer?
+        switch self {
+        case let .term(term, wqf, position):
+            made = try shimCall { err in withBytes(term) { pxs_query_term($0, $1, wqf, position, err) } }
+        case .matchAll:
+            made = try shimCall { err in pxs_query_match_all(err) }
+        case .matchNothing:
+            made = try shimCall { err in pxs_query_match_nothing(err) }
+        case let .and(subs): made = try Self.combine(PXS_OP_AND, subs)
+        case let .or(subs): made = try Self.combine(PXS_OP_OR, subs)
+        case let .xor(subs): made = try Self.combine(PXS_OP_XOR, subs)
+        case let .andNot(a, b): made = try Self.combine(PXS_OP_AND_NOT, [a, b])
+        case let .andMaybe(a, b): made = try Self.combine(PXS_OP_AND_MAYBE, [a, b])
+        case let .filter(a, b): made = try Self.combine(PXS_OP_FILTER, [a, b])
+        case let .phrase(subs, window): made = try Self.combine(PXS_OP_PHRASE, subs, window ?? 0)
+        case let .near(subs, window): made = try Self.combine(PXS_OP_NEAR, subs, window ?? 0)
+        case let .synonym(subs): made = try Self.combine(PXS_OP_SYNONYM, subs)
+        case let .max(subs): made = try Self.combine(PXS_OP_MAX, subs)
+        case let .eliteSet(subs, size): made = try Self.combine(PXS_OP_ELITE_SET, subs, size)
+        case let .scaleWeight(sub, factor):
+            let inner = try sub.compile()
+            defer { pxs_query_free(inner) }
+            made = try shimCall { err in pxs_query_scale_weight(inner, factor, err) }
+        case let .valueRange(slot, from, to):
+            made = try shimCall { err in
+                withBytes(from ?? []) { b, bn in
+                    withBytes(to ?? []) { e, en in
+                        pxs_query_value_range(slot, b, bn, from != nil, e, en, to != nil, err)
+                    }
+                }
+            }
+        case let .parsed(text, prefix, cjkNgram, defaultAnd):
+            made = try shimCall { err in
+                withBytes(text) { t, tn in
+                    withBytes(prefix) { p, pn in pxs_query_parse(t, tn, p, pn, cjkNgram, defaultAnd, err) }
+                }
+            }
+        }
+        guard let made else { throw XapianError(code: .unknown, type: "unknown", message: "no query") }
+        return made
+    }
+
+    private static func combine(_ op: pxs_query_op, _ subs: [Query], _ parameter: Int = 0) throws(XapianError) -> OpaquePointer? {
+        guard parameter >= 0, parameter <= Int(UInt32.max) else {
+            throw XapianError(code: .invalidArgument, type: "InvalidArgumentError",
+                              message: "query parameter \(parameter) out of range")
+        }
+        var compiled: [OpaquePointer?] = []
+        compiled.reserveCapacity(subs.count)
+        // Xapian copies what it needs (its queries are reference-counted), so ours go at once.
+        defer { for sub in compiled { pxs_query_free(sub) } }
+        for sub in subs { compiled.append(try sub.compile()) }
+        return try shimCall { err in
+            compiled.withUnsafeBufferPointer {
+                pxs_query_combine(op, $0.baseAddress, $0.count, UInt32(parameter), err)
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import XapianKit
+
+/// `plansearch db-info`: what a Xapian database holds, for checking an index by hand.
+struct DatabaseInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db-info", abstract: "Show document count, average length and term prefixes of a database.")
+
+    @Option(help: "The database directory.")
+    var db: String
+
+    @Option(help: "Also list up to this many terms starting with --prefix.")
+    var terms = 0
+
+    @Option(help: "Term prefix for --terms.")
+    var prefix = ""
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct Info: Encodable {
+        var path: String
+        var documents: Int
+        var lastDocumentID: UInt32
+        var averageLength: Double
+        var terms: [Term]
+        struct Term: Encodable {
+            var term: String
+            var documents: Int
+        }
+    }
+
+    func run() throws {
+        let database: Database
+        do {
+            database = try Database(path: db)
+        } catch {
+            throw ValidationError("cannot open \(db): \(error)")
+        }
+        defer { try? database.close() }
+        let info = Info(
+            path: db,
+            documents: try database.documentCount(),
+            lastDocumentID: try database.lastDocumentID(),
+            averageLength: try database.averageLength(),
+            terms: try database.allTerms(prefix: prefix, limit: terms).map {
+                Info.Term(term: $0.term, documents: $0.frequency)
+            })
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(info), as: UTF8.self))
+        } else {
+            print("database:       \(info.path)")
+            print("documents:      \(info.documents)")
+            print("last docid:     \(info.lastDocumentID)")
+            print("average length: \(String(format: "%.1f", info.averageLength))")
+            for term in info.terms { print("  \(term.term)\t\(term.documents)") }
+        }
+    }
+}

@@ -12,13 +12,13 @@ import Glibc  // PlanSearch targets Linux (Debian); write(2) for unbuffered diag
 /// reports a handle that was never closed (see ``XapianDiagnostics``), because a writer dropped
 /// without `close()` or `commit()` loses its errors.
 public class Database {
-    let handle: OpaquePointer
+    let rawHandle: OpaquePointer
     public private(set) var isClosed = false
     /// The directory this was opened from; empty for a combination of shards.
     public let path: String
 
     init(handle: OpaquePointer, path: String) {
-        self.handle = handle
+        rawHandle = handle
         self.path = path
     }
 
@@ -44,7 +44,8 @@ public class Database {
         self.init(handle: handle, path: "")
         for shard in shards {
             do {
-                _ = try shimCall { err in pxs_database_add(handle, shard.handle, err) }
+                let shardHandle = try shard.live()
+                _ = try shimCall { err in pxs_database_add(handle, shardHandle, err) }
             } catch {
                 isClosed = true  // never handed out: freeing it is all the closing it needs
                 throw error
@@ -54,16 +55,26 @@ public class Database {
 
     deinit {
         if !isClosed { XapianDiagnostics.noteUnclosed(kind: Self.kindName, path: path) }
-        pxs_database_free(handle)
+        pxs_database_free(rawHandle)
     }
 
     class var kindName: String { "Database" }
+
+    /// The handle, or `.databaseClosed`: Xapian answers some questions from cached statistics
+    /// even after close, and a closed database should refuse all of them alike.
+    func live() throws(XapianError) -> OpaquePointer {
+        guard !isClosed else {
+            throw XapianError(code: .databaseClosed, type: "DatabaseClosedError",
+                              message: "the database at \(path.isEmpty ? "(combined)" : path) was closed")
+        }
+        return rawHandle
+    }
 
     /// Closes the database. Using it afterwards throws `.databaseClosed`; closing twice is fine.
     public func close() throws(XapianError) {
         guard !isClosed else { return }
         isClosed = true
-        _ = try shimCall { err in pxs_database_close(handle, err) }
+        _ = try shimCall { err in pxs_database_close(rawHandle, err) }
     }
 
     /// Moves to the newest committed revision. Returns whether anything changed.
@@ -71,32 +82,38 @@ public class Database {
     /// lookups until it is reopened.
     @discardableResult
     public func reopen() throws(XapianError) -> Bool {
+        let handle = try live()
         var changed = false
         _ = try shimCall { err in pxs_database_reopen(handle, &changed, err) }
         return changed
     }
 
     public func documentCount() throws(XapianError) -> Int {
-        Int(try shimCall { err in pxs_database_doccount(handle, err) })
+        let handle = try live()
+        return Int(try shimCall { err in pxs_database_doccount(handle, err) })
     }
 
     public func lastDocumentID() throws(XapianError) -> UInt32 {
-        try shimCall { err in pxs_database_lastdocid(handle, err) }
+        let handle = try live()
+        return try shimCall { err in pxs_database_lastdocid(handle, err) }
     }
 
     /// Average document length in terms (wdf sum), which BM25 normalises by.
     public func averageLength() throws(XapianError) -> Double {
-        try shimCall { err in pxs_database_avlength(handle, err) }
+        let handle = try live()
+        return try shimCall { err in pxs_database_avlength(handle, err) }
     }
 
     /// How many documents contain `term`.
     public func termFrequency(_ term: String) throws(XapianError) -> Int {
-        Int(try shimCall { err in withBytes(term) { pxs_database_termfreq(handle, $0, $1, err) } })
+        let handle = try live()
+        return Int(try shimCall { err in withBytes(term) { pxs_database_termfreq(handle, $0, $1, err) } })
     }
 
     /// How many times `term` occurs in all documents together.
     public func collectionFrequency(_ term: String) throws(XapianError) -> Int {
-        Int(try shimCall { err in
+        let handle = try live()
+        return Int(try shimCall { err in
             withBytes(term) { pxs_database_collection_freq(handle, $0, $1, err) }
         })
     }
@@ -104,6 +121,7 @@ public class Database {
     /// The terms starting with `prefix`, in byte order, each with its document frequency
     /// (for completion and for listing boolean filter values).
     public func allTerms(prefix: String = "", limit: Int = .max) throws(XapianError) -> [TermEntry] {
+        let handle = try live()
         let iterator = try shimCall { err in
             withBytes(prefix) { pxs_database_allterms(handle, $0, $1, err) }
         }
@@ -113,6 +131,7 @@ public class Database {
 
     /// The ids of the documents indexed by `term`, ascending (at most `limit`).
     public func postings(_ term: String, limit: Int = 1 << 20) throws(XapianError) -> [UInt32] {
+        let handle = try live()
         var ids = [UInt32](repeating: 0, count: max(0, min(limit, try termFrequency(term))))
         guard !ids.isEmpty else { return [] }
         let count = try shimCall { err in
@@ -127,7 +146,8 @@ public class Database {
 
     /// The user metadata stored under `key` (empty when there is none).
     public func metadata(_ key: String) throws(XapianError) -> [UInt8] {
-        try readBytes { out, length, err in
+        let handle = try live()
+        return try readBytes { out, length, err in
             withBytes(key) { pxs_database_get_metadata(handle, $0, $1, out, length, err) }
         }
     }
@@ -139,6 +159,7 @@ public class Database {
     /// A stored document: its data, values and (when asked) terms.
     /// Throws `.documentNotFound` for an id that is not in the database.
     public func document(_ id: UInt32, includeTerms: Bool = false) throws(XapianError) -> StoredDocument {
+        let handle = try live()
         let doc = try shimCall { err in pxs_database_get_document(handle, id, err) }
         guard let doc else { throw XapianError(code: .unknown, type: "unknown", message: "no document") }
         defer { pxs_document_free(doc) }
@@ -147,7 +168,8 @@ public class Database {
 
     /// Runs `query` and returns the page of hits `options` asks for.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(XapianError) -> SearchResults {
-        try SearchRunner.run(query, on: handle, options: options)
+        let handle = try live()
+        return try SearchRunner.run(query, on: handle, options: options)
     }
 }
 

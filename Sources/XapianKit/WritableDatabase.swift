@@ -46,7 +46,8 @@ public final class WritableDatabase: Database {
     /// Adds a document and returns its id.
     @discardableResult
     public func add(_ document: Document) throws(XapianError) -> UInt32 {
-        try document.withHandle { doc throws(XapianError) in
+        let handle = try live()
+        return try document.withHandle { doc throws(XapianError) in
             try shimCall { err in pxs_writable_add_document(handle, doc, err) }
         }
     }
@@ -55,7 +56,8 @@ public final class WritableDatabase: Database {
     /// none): the upsert by id. The document should itself carry `uniqueTerm` as a boolean term.
     @discardableResult
     public func replace(uniqueTerm: String, with document: Document) throws(XapianError) -> UInt32 {
-        try document.withHandle { doc throws(XapianError) in
+        let handle = try live()
+        return try document.withHandle { doc throws(XapianError) in
             try shimCall { err in
                 withBytes(uniqueTerm) { pxs_writable_replace_document_by_term(handle, $0, $1, doc, err) }
             }
@@ -63,6 +65,7 @@ public final class WritableDatabase: Database {
     }
 
     public func replace(documentID: UInt32, with document: Document) throws(XapianError) {
+        let handle = try live()
         try document.withHandle { doc throws(XapianError) in
             _ = try shimCall { err in pxs_writable_replace_document(handle, documentID, doc, err) }
         }
@@ -70,6 +73,7 @@ public final class WritableDatabase: Database {
 
     /// Deletes every document indexed by `term` (none is not an error).
     public func delete(uniqueTerm term: String) throws(XapianError) {
+        let handle = try live()
         _ = try shimCall { err in
             withBytes(term) { pxs_writable_delete_document_by_term(handle, $0, $1, err) }
         }
@@ -77,23 +81,27 @@ public final class WritableDatabase: Database {
 
     /// Deletes one document; `.documentNotFound` when there is no such id.
     public func delete(documentID: UInt32) throws(XapianError) {
+        let handle = try live()
         _ = try shimCall { err in pxs_writable_delete_document(handle, documentID, err) }
     }
 
     /// Starts a transaction: nothing after this is visible to readers, or survives a crash, until
     /// ``commitTransaction()``. `flushed: true` also commits when the transaction commits.
     public func beginTransaction(flushed: Bool = true) throws(XapianError) {
+        let handle = try live()
         _ = try shimCall { err in pxs_writable_begin_transaction(handle, flushed, err) }
         inTransaction = true
     }
 
     public func commitTransaction() throws(XapianError) {
+        let handle = try live()
         _ = try shimCall { err in pxs_writable_commit_transaction(handle, err) }
         inTransaction = false
     }
 
     /// Throws away everything since ``beginTransaction(flushed:)``.
     public func cancelTransaction() throws(XapianError) {
+        let handle = try live()
         _ = try shimCall { err in pxs_writable_cancel_transaction(handle, err) }
         inTransaction = false
     }
@@ -115,11 +123,13 @@ public final class WritableDatabase: Database {
 
     /// Makes everything written so far durable and visible to readers (an fsync).
     public func commit() throws(XapianError) {
+        let handle = try live()
         _ = try shimCall { err in pxs_writable_commit(handle, err) }
     }
 
     /// Stores `value` under `key` (index bookkeeping: hashes, versions); empty value deletes.
     public func setMetadata(_ key: String, _ value: [UInt8]) throws(XapianError) {
+        let handle = try live()
         _ = try shimCall { err in
             withBytes(key) { k, kn in
                 withBytes(value) { v, vn in pxs_writable_set_metadata(handle, k, kn, v, vn, err) }

@@ -1,0 +1,189 @@
+import Testing
+@testable import XapianKit
+
+@Suite("Searching through XapianKit")
+final class SearchTests {
+    let directory: TemporaryDirectory
+    let reader: Database
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        try writeFixtures(at: directory.database())
+        reader = try Database(path: directory.database())
+    }
+
+    deinit { try? reader.close() }
+
+    @Test("a phrase matches consecutive positions only")
+    func phraseSearch() throws {
+        #expect(Set(ids(try reader.search(phrase("贸易中心")))) == ["s1", "s2"])
+        #expect(Set(ids(try reader.search(phrase("可持续发展")))) == ["s3", "s5"])
+        // 妇 and 女 are both in s1 and s3, 中 and 心 in s1, s2: only as neighbours for a phrase.
+        #expect(ids(try reader.search(phrase("心妇"))).isEmpty)
+        #expect(Set(ids(try reader.search(.and([.term("心"), .term("妇")])))) == ["s1"])
+    }
+
+    @Test("near matches within the window in any order")
+    func nearSearch() throws {
+        // In s1, 协 is at 7 and 场 at 14: 8 positions apart.
+        #expect(ids(try reader.search(.near([.term("场"), .term("协")], window: 8))) == ["s1"])
+        #expect(ids(try reader.search(.near([.term("场"), .term("协")], window: 4))).isEmpty)
+    }
+
+    @Test("boolean operators and filters")
+    func booleanSearch() throws {
+        #expect(Set(ids(try reader.search(.or([phrase("预算"), phrase("工业")])))) == ["s2", "s5"])
+        #expect(Set(ids(try reader.search(.andNot(phrase("发展"), phrase("可持续"))))) == ["s4"])
+        #expect(Set(ids(try reader.search(.filter(phrase("发展"), .term("Pun"))))) == ["s3", "s4"])
+        // AND_MAYBE matches what the first matches; the second only reorders.
+        let maybe = try reader.search(.andMaybe(phrase("发展"), phrase("工业")))
+        #expect(Set(ids(maybe)) == ["s3", "s4", "s5"])
+        #expect(ids(maybe).first == "s5")
+        #expect(Set(ids(try reader.search(.xor([.term("妇"), .term("贸")])))) == ["s2", "s3", "s4"])
+        #expect(Set(ids(try reader.search(.synonym([phrase("工业"), phrase("预算")])))) == ["s2", "s5"])
+        #expect(Set(ids(try reader.search(.max([.term("妇"), .term("业")])))) == ["s1", "s3", "s5"])
+        #expect(try reader.search(.matchAll).estimatedMatches == 5)
+        #expect(try reader.search(.matchNothing).hits.isEmpty)
+    }
+
+    @Test("a filter term alone weighs nothing but still matches")
+    func booleanTermOnly() throws {
+        let results = try reader.search(.term("Pitc"))
+        #expect(Set(ids(results)) == ["s1", "s2"])
+        #expect(results.hits.allSatisfy { $0.weight == 0 })
+    }
+
+    @Test("value ranges over sortable numbers and strings")
+    func valueRanges() throws {
+        #expect(Set(ids(try reader.search(.numberRange(slot: Slot.year, from: 2020, to: 2020)))) == ["s4", "s5"])
+        #expect(Set(ids(try reader.search(.numberRange(slot: Slot.year, from: 2010, to: nil)))) == ["s1", "s3", "s4", "s5"])
+        #expect(ids(try reader.search(.numberRange(slot: Slot.year, from: nil, to: 2010))) == ["s2"])
+        #expect(Set(ids(try reader.search(.valueRange(slot: Slot.plan, from: Array("u".utf8), to: nil)))) == ["s3", "s4", "s5"])
+        let filtered = try reader.search(.filter(phrase("妇女"), .numberRange(slot: Slot.year, from: 2021, to: 2021)))
+        #expect(Set(ids(filtered)) == ["s1", "s3"])
+    }
+
+    @Test("scale weight multiplies the weight; elite set keeps the rarest terms")
+    func weighting() throws {
+        let plain = try reader.search(.term("算"))
+        let scaled = try reader.search(.scaleWeight(.term("算"), 3))
+        let w = try #require(plain.hits.first?.weight)
+        let w3 = try #require(scaled.hits.first?.weight)
+        #expect(abs(w3 - 3 * w) < 1e-9)
+        // Elite set of 1 over a rare and a common term keeps the rare one: only s2 has 算.
+        #expect(ids(try reader.search(.eliteSet([.term("算"), .term("发")], size: 1))) == ["s2"])
+    }
+
+    @Test("hits carry rank, weight, percent, data, values and matching terms")
+    func hitContents() throws {
+        var options = SearchOptions()
+        options.includeMatchingTerms = true
+        let results = try reader.search(.or([.term("妇"), .term("预")]), options: options)
+        #expect(results.hits.map(\.rank) == Array(0..<results.hits.count))
+        #expect(zip(results.hits, results.hits.dropFirst()).allSatisfy { $0.weight >= $1.weight })
+        let top = try #require(results.hits.first)
+        #expect(top.percent > 0 && top.percent <= 100)
+        let s1 = try #require(results.hits.first { $0.dataString == "s1" })
+        #expect(s1.valueString(Slot.plan) == "itc")
+        #expect(s1.valueNumber(Slot.year) == 2021)
+        #expect(s1.matchingTerms == ["妇"])
+        #expect(results.estimatedMatches == 3)
+        #expect(results.lowerBound <= 3 && results.upperBound >= 3)
+    }
+
+    @Test("offset and limit page through the same order")
+    func paging() throws {
+        var options = SearchOptions()
+        options.limit = 100
+        let all = try reader.search(.matchAll, options: options)
+        options.offset = 2
+        options.limit = 2
+        let page = try reader.search(.matchAll, options: options)
+        #expect(page.hits.map(\.documentID) == Array(all.hits.map(\.documentID)[2..<4]))
+        #expect(page.hits.first?.rank == 2)
+        options.checkAtLeast = 10
+        #expect(try reader.search(.matchAll, options: options).isExact)
+    }
+
+    @Test("collapse keeps the best hits per value and counts the rest")
+    func collapse() throws {
+        var options = SearchOptions()
+        options.collapse = (slot: Slot.plan, max: 1)
+        let results = try reader.search(.matchAll, options: options)
+        #expect(Set(results.hits.compactMap { $0.valueString(Slot.plan) }) == ["itc", "un", "unido"])
+        #expect(results.hits.count == 3)
+        #expect(results.hits.map(\.collapseCount).reduce(0, +) == 2)
+        options.collapse = (slot: Slot.plan, max: 2)
+        #expect(try reader.search(.matchAll, options: options).hits.count == 5)
+    }
+
+    @Test("sort by value, both directions, and value then relevance")
+    func sorting() throws {
+        var options = SearchOptions()
+        options.limit = 10
+        options.sort = .value(slot: Slot.year, descending: false)
+        let ascending = try reader.search(.matchAll, options: options).hits.compactMap { $0.valueNumber(Slot.year) }
+        #expect(ascending == ascending.sorted())
+        #expect(ascending.first == 2009)
+        options.sort = .value(slot: Slot.year, descending: true)
+        #expect(try reader.search(.matchAll, options: options).hits.first?.valueNumber(Slot.year) == 2021)
+        options.sort = .valueThenRelevance(slot: Slot.plan, descending: false)
+        let plans = try reader.search(.term("发"), options: options).hits.compactMap { $0.valueString(Slot.plan) }
+        #expect(plans == plans.sorted())
+        options.sort = .relevanceThenValue(slot: Slot.plan, descending: false)
+        #expect(try reader.search(.term("发"), options: options).hits.count == 3)
+    }
+
+    @Test("BM25 parameters change the weights")
+    func bm25Parameters() throws {
+        var options = SearchOptions()
+        let base = try #require(try reader.search(.term("发"), options: options).hits.first?.weight)
+        options.bm25 = BM25Parameters(k1: 2.0, b: 0.9)
+        let tuned = try #require(try reader.search(.term("发"), options: options).hits.first?.weight)
+        #expect(abs(base - tuned) > 1e-6)
+        options.booleanWeighting = true
+        #expect(try reader.search(.term("发"), options: options).hits.allSatisfy { $0.weight == 0 })
+    }
+
+    @Test("database statistics, term listing, postings and documents")
+    func statistics() throws {
+        #expect(try reader.documentCount() == 5)
+        #expect(try reader.averageLength() > 5)
+        #expect(try reader.termFrequency("发") == 3)
+        #expect(try reader.collectionFrequency("发") == 4)
+        let plans = try reader.allTerms(prefix: "P")
+        #expect(plans.map(\.term) == ["Pitc", "Pun", "Punido"])
+        #expect(plans.map(\.frequency) == [2, 2, 1])
+        #expect(try reader.allTerms(prefix: "P", limit: 1).count == 1)
+        let id = try #require(try reader.postings("Qs3").first)
+        let stored = try reader.document(id, includeTerms: true)
+        #expect(stored.dataString == "s3")
+        #expect(stored.terms.contains(TermEntry(term: "发", frequency: 1)))
+        #expect(throws: XapianError.self) { try reader.document(999) }
+        #expect(code(of: { try reader.document(999) }) == .documentNotFound)
+    }
+
+    @Test("query descriptions show Xapian's structure")
+    func descriptions() throws {
+        let text = try Query.phrase([.term("a"), .term("b")]).xapianDescription()
+        #expect(text.contains("PHRASE"))
+        let near = try Query.near([.term("a"), .term("b")], window: 5).xapianDescription()
+        #expect(near.contains("NEAR 5"))
+        #expect(try Query.scaleWeight(.term("a"), 2).xapianDescription().contains("2 * a"))
+    }
+
+    @Test("several databases searched as one")
+    func combined() throws {
+        let second = directory.database("second")
+        let writer = try WritableDatabase(path: second, durable: false)
+        try writer.add(section(id: "t1", plan: "extra", year: 2022, text: "国际贸易中心的新方案"))
+        try writer.commit()
+        try writer.close()
+        let other = try Database(path: second)
+        let both = try Database(combining: [reader, other])
+        #expect(try both.documentCount() == 6)
+        #expect(Set(ids(try both.search(phrase("贸易中心")))) == ["s1", "s2", "t1"])
+        try both.close()
+        try other.close()
+    }
+}

@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "plansearch-bench", targets: ["plansearch-bench"]),
         .library(name: "XapianKit", targets: ["XapianKit"]),
         .library(name: "PlanAnalyzer", targets: ["PlanAnalyzer"]),
+        .library(name: "PlanIndex", targets: ["PlanIndex"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,10 +38,12 @@ let package = Package(
             providers: [.apt(["libopencc-dev"])]
         ),
         .target(name: "PlanAnalyzer", dependencies: ["COpenCC"]),
+        // Schemas, sectioning, indexing and searching: the engine, usable without a socket.
+        .target(name: "PlanIndex", dependencies: ["XapianKit", "PlanAnalyzer"]),
         .executableTarget(
             name: "plansearch",
             dependencies: [
-                "XapianKit", "PlanAnalyzer",
+                "XapianKit", "PlanAnalyzer", "PlanIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +56,7 @@ let package = Package(
         ),
         .testTarget(name: "XapianKitTests", dependencies: ["XapianKit"]),
         .testTarget(name: "PlanAnalyzerTests", dependencies: ["PlanAnalyzer"]),
+        .testTarget(name: "PlanIndexTests", dependencies: ["PlanIndex"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,0 +1,212 @@
+import Foundation
+
+extension Schema {
+    /// Loads and validates the schema at `path`. Nothing half-valid gets out: any mistake throws
+    /// a ``SchemaError`` naming the file, the JSON path and the problem.
+    public static func load(path: String) throws(SchemaError) -> Schema {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw SchemaError(file: path, path: "$", problem: "cannot read: \(error.localizedDescription)")
+        }
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw SchemaError(file: path, path: "$", problem: "not valid JSON: \(Self.describeJSONError(error))")
+        }
+        return try parse(json, file: path)
+    }
+
+    /// Finds a schema by name ("un-plan") in `directory`, or takes `nameOrPath` as a file path.
+    public static func load(named nameOrPath: String, in directory: String) throws(SchemaError) -> Schema {
+        if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") {
+            return try load(path: nameOrPath)
+        }
+        return try load(path: directory + "/" + nameOrPath + ".json")
+    }
+
+    private static func describeJSONError(_ error: Error) -> String {
+        let info = (error as NSError).userInfo
+        return (info["NSDebugDescription"] as? String) ?? error.localizedDescription
+    }
+
+    static func parse(_ json: Any, file: String) throws(SchemaError) -> Schema {
+        var root = try JSONObjectReader(file: file, path: "$", value: json)
+        let name = try root.requiredString("name")
+        let description = try root.string("description") ?? ""
+        let extensions = try root.strings("extensions") ?? []
+
+        var titleRule = TitleRule(pattern: nil, scanLines: 40, maxLength: 80)
+        if var t = try root.object("title") {
+            titleRule.pattern = try t.regex("pattern").map(LinePattern.init)
+            titleRule.scanLines = try t.int("scan_lines", in: 1...10_000) ?? titleRule.scanLines
+            titleRule.maxLength = try t.int("max_length", in: 4...1_000) ?? titleRule.maxLength
+            try t.rejectUnknownKeys()
+        }
+
+        var headings: [HeadingRule] = []
+        var seenNames: Set<String> = []
+        for var h in try root.objects("headings") ?? [] {
+            let rule = HeadingRule(
+                name: try h.requiredString("name"),
+                level: try h.int("level", in: 1...9) ?? 1,
+                pattern: try h.regex("pattern").map(LinePattern.init),
+                names: Set(try h.strings("names") ?? []),
+                minIndent: try h.int("min_indent", in: 1...40),
+                maxLength: try h.int("max_length", in: 1...1_000) ?? 40,
+                titleOnNextLine: try h.bool("title_on_next_line") ?? false,
+                inBlocks: try h.bool("in_blocks") ?? true)
+            if rule.pattern == nil && rule.names.isEmpty && rule.minIndent == nil {
+                throw SchemaError(file: file, path: h.path, problem: "a heading needs \"pattern\", \"names\" or \"min_indent\"")
+            }
+            guard seenNames.insert(rule.name).inserted else {
+                throw h.error("name", "another heading is already named \"\(rule.name)\"")
+            }
+            try h.rejectUnknownKeys()
+            headings.append(rule)
+        }
+
+        var paragraphs = ParagraphRule(numbered: nil, item: nil, indentStarts: nil, blankLines: .auto, maxChars: 1500)
+        if var p = try root.object("paragraphs") {
+            paragraphs.numbered = try p.regex("numbered").map(LinePattern.init)
+            if let numbered = paragraphs.numbered, numbered.expression.numberOfCaptureGroups < 1 {
+                throw p.error("numbered", "needs a capture group for the paragraph number")
+            }
+            paragraphs.item = try p.regex("item").map(LinePattern.init)
+            if let item = paragraphs.item, item.expression.numberOfCaptureGroups < 1 {
+                throw p.error("item", "needs a capture group for the item letter")
+            }
+            paragraphs.indentStarts = try p.int("indent_starts", in: 1...40)
+            if let raw = try p.string("blank_lines") {
+                guard let mode = ParagraphRule.BlankLines(rawValue: raw) else {
+                    throw p.error("blank_lines", "must be \"separate\", \"ignore\" or \"auto\", not \"\(raw)\"")
+                }
+                paragraphs.blankLines = mode
+            }
+            paragraphs.maxChars = try p.int("max_chars", in: 100...1_000_000) ?? paragraphs.maxChars
+            try p.rejectUnknownKeys()
+        }
+
+        var blocks: [BlockRule] = []
+        for var b in try root.objects("blocks") ?? [] {
+            let kind = try b.requiredString("kind")
+            guard let start = try b.regex("start") else { throw b.error("start", "required: a regular expression") }
+            blocks.append(BlockRule(kind: kind, start: LinePattern(start),
+                                    endsAtBlankLine: try b.bool("ends_at_blank_line") ?? false))
+            try b.rejectUnknownKeys()
+        }
+
+        var noise: [NoiseRule] = []
+        for var n in try root.objects("noise") ?? [] {
+            let name = try n.requiredString("name")
+            guard let pattern = try n.regex("pattern") else { throw n.error("pattern", "required: a regular expression") }
+            noise.append(NoiseRule(name: name, pattern: LinePattern(pattern)))
+            try n.rejectUnknownKeys()
+        }
+
+        var fields = Fields(title: Field(prefix: "S", weight: 1), heading: Field(prefix: "H", weight: 1),
+                            paragraph: Field(prefix: "N", weight: 1), body: Field(prefix: "", weight: 1))
+        if var f = try root.object("fields") {
+            func field(_ key: String, _ fallback: Field, _ reader: inout JSONObjectReader) throws(SchemaError) -> Field {
+                guard var o = try reader.object(key) else { return fallback }
+                let prefix = try o.string("prefix") ?? fallback.prefix
+                guard prefix.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                    throw o.error("prefix", "must be upper-case ASCII letters (Xapian's prefix convention)")
+                }
+                let result = Field(prefix: prefix, weight: try o.int("weight", in: 0...100) ?? fallback.weight)
+                try o.rejectUnknownKeys()
+                return result
+            }
+            fields.title = try field("title", fields.title, &f)
+            fields.heading = try field("heading", fields.heading, &f)
+            fields.paragraph = try field("paragraph", fields.paragraph, &f)
+            fields.body = try field("body", fields.body, &f)
+            try f.rejectUnknownKeys()
+            let prefixes = [fields.title.prefix, fields.heading.prefix, fields.paragraph.prefix, fields.body.prefix]
+            if Set(prefixes).count != prefixes.count {
+                throw SchemaError(file: file, path: "$.fields", problem: "two fields share a prefix")
+            }
+        }
+
+        var filters = Filters(document: "XD", heading: "XH", kind: "XK", section: "Q")
+        if var f = try root.object("filters") {
+            filters.document = try f.string("document") ?? filters.document
+            filters.heading = try f.string("heading") ?? filters.heading
+            filters.kind = try f.string("kind") ?? filters.kind
+            filters.section = try f.string("section") ?? filters.section
+            try f.rejectUnknownKeys()
+            let all = [filters.document, filters.heading, filters.kind, filters.section]
+            if Set(all).count != all.count || all.contains(where: \.isEmpty) {
+                throw SchemaError(file: file, path: "$.filters", problem: "filter prefixes must be distinct and non-empty")
+            }
+        }
+
+        var values = Values(document: 0, year: 1, order: 2)
+        if var v = try root.object("values") {
+            values.document = UInt32(try v.int("document", in: 0...1_000) ?? Int(values.document))
+            values.year = UInt32(try v.int("year", in: 0...1_000) ?? Int(values.year))
+            values.order = UInt32(try v.int("order", in: 0...1_000) ?? Int(values.order))
+            try v.rejectUnknownKeys()
+            if Set([values.document, values.year, values.order]).count != 3 {
+                throw SchemaError(file: file, path: "$.values", problem: "value slots must be distinct")
+            }
+        }
+
+        var year = YearRule(pattern: nil, scanLines: 60)
+        if var y = try root.object("year") {
+            year.pattern = try y.regex("pattern").map(LinePattern.init)
+            year.scanLines = try y.int("scan_lines", in: 0...100_000) ?? year.scanLines
+            try y.rejectUnknownKeys()
+        }
+
+        var analyzer = AnalyzerOptions(lexicons: [], synonyms: nil, foldTraditional: true)
+        if var a = try root.object("analyzer") {
+            analyzer.lexicons = try a.strings("lexicons") ?? []
+            analyzer.synonyms = try a.string("synonyms")
+            analyzer.foldTraditional = try a.bool("fold_traditional") ?? true
+            let directory = (file as NSString).deletingLastPathComponent
+            for (i, lexicon) in analyzer.lexicons.enumerated() {
+                let full = lexicon.hasPrefix("/") ? lexicon : directory + "/" + lexicon
+                guard FileManager.default.isReadableFile(atPath: full) else {
+                    throw SchemaError(file: file, path: "$.analyzer.lexicons[\(i)]", problem: "no readable file at \(full)")
+                }
+            }
+            if let synonyms = analyzer.synonyms {
+                let full = synonyms.hasPrefix("/") ? synonyms : directory + "/" + synonyms
+                guard FileManager.default.isReadableFile(atPath: full) else {
+                    throw a.error("synonyms", "no readable file at \(full)")
+                }
+            }
+            try a.rejectUnknownKeys()
+        }
+
+        var ranking = Ranking(k1: 1.2, b: 0.5, headingBoost: 2, titleBoost: 1)
+        if var r = try root.object("ranking") {
+            ranking.k1 = try r.double("k1", in: 0...10) ?? ranking.k1
+            ranking.b = try r.double("b", in: 0...1) ?? ranking.b
+            ranking.headingBoost = try r.double("heading_boost", in: 0...100) ?? ranking.headingBoost
+            ranking.titleBoost = try r.double("title_boost", in: 0...100) ?? ranking.titleBoost
+            try r.rejectUnknownKeys()
+        }
+
+        _ = try root.int("version", in: 1...1)
+        try root.rejectUnknownKeys()
+        return Schema(name: name, description: description, extensions: extensions, title: titleRule,
+                      headings: headings, paragraphs: paragraphs, blocks: blocks, noise: noise,
+                      fields: fields, filters: filters, values: values, year: year, analyzer: analyzer,
+                      ranking: ranking, file: file)
+    }
+
+    /// The lexicon files, resolved against the schema's directory.
+    public var lexiconPaths: [String] {
+        let directory = (file as NSString).deletingLastPathComponent
+        return analyzer.lexicons.map { $0.hasPrefix("/") ? $0 : directory + "/" + $0 }
+    }
+
+    public var synonymsPath: String? {
+        let directory = (file as NSString).deletingLastPathComponent
+        return analyzer.synonyms.map { $0.hasPrefix("/") ? $0 : directory + "/" + $0 }
+    }
+}

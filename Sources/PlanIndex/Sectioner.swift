@@ -1,0 +1,417 @@
+import Foundation
+
+/// Splits a plan's text into sections following a ``Schema``. Line-oriented: each non-blank line
+/// is classified (noise, heading, block start, paragraph start, continuation) and lands in
+/// exactly one section; nothing is dropped, so every line can be found and jumped to.
+public struct Sectioner: Sendable {
+    public let schema: Schema
+
+    public init(schema: Schema) { self.schema = schema }
+
+    /// Splits `text` (the file's decoded contents). `documentID` is the path relative to the
+    /// indexed root; `file` the absolute path.
+    public func split(text: String, documentID: String, file: String, contentHash: String? = nil) -> SectionedDocument {
+        let lines = SourceLine.split(text)
+        var state = SplitState(schema: schema, documentID: documentID, ignoreBlankLines: ignoresBlankLines(lines))
+        for line in lines { state.take(line) }
+        state.finish()
+        let title = documentTitle(lines, fileName: (file as NSString).lastPathComponent)
+        return SectionedDocument(
+            id: documentID, title: title, year: documentYear(lines, title: title, fileName: (file as NSString).lastPathComponent),
+            file: file, contentHash: contentHash ?? StableHash.hex(of: Array(text.utf8)),
+            sections: state.sections, transcodedFrom: nil)
+    }
+
+    private func ignoresBlankLines(_ lines: [SourceLine]) -> Bool {
+        switch schema.paragraphs.blankLines {
+        case .ignore: return true
+        case .separate: return false
+        case .auto:
+            // PDF extractions that put a blank line after every text line: blank lines say nothing.
+            var textLines = 0, followedByBlank = 0
+            for (i, line) in lines.enumerated() where !line.isBlank {
+                textLines += 1
+                if i + 1 < lines.count, lines[i + 1].isBlank { followedByBlank += 1 }
+            }
+            return textLines > 0 && Double(followedByBlank) / Double(textLines) > 0.6
+        }
+    }
+
+    private func documentTitle(_ lines: [SourceLine], fileName: String) -> String {
+        // A title is a short line that is not a sentence, a numbered paragraph or noise.
+        let candidates = lines.lazy.filter { !$0.isBlank }.prefix(schema.title.scanLines)
+            .filter { line in
+                let text = line.trimmed
+                guard text.count >= 2, text.count <= schema.title.maxLength,
+                      let last = text.unicodeScalars.last, !"。，,；;：:、".unicodeScalars.contains(last) else { return false }
+                return !schema.noise.contains { $0.pattern.matches(text) }
+                    && schema.paragraphs.numbered?.matches(text) != true
+            }
+        if let pattern = schema.title.pattern, let match = candidates.first(where: { pattern.matches($0.trimmed) }) {
+            return SplitState.label(match)
+        }
+        if let first = candidates.first { return SplitState.label(first) }
+        return (fileName as NSString).deletingPathExtension
+    }
+
+    private func documentYear(_ lines: [SourceLine], title: String, fileName: String) -> Int? {
+        guard let pattern = schema.year.pattern else { return nil }
+        func year(in text: String) -> Int? {
+            guard let digits = pattern.capture(1, in: text), let value = Int(digits),
+                  (1900...2200).contains(value) else { return nil }
+            return value
+        }
+        if let y = year(in: title) { return y }
+        // File names seldom say 年: take the first plausible year in them.
+        if let range = fileName.range(of: "(19|20)[0-9]{2}", options: .regularExpression), let y = Int(fileName[range]) {
+            return y
+        }
+        for line in lines.prefix(schema.year.scanLines) where !line.isBlank {
+            if let y = year(in: line.trimmed) { return y }
+        }
+        return nil
+    }
+}
+
+/// One line of the source with where it stands in the file.
+struct SourceLine {
+    var number: Int
+    var text: Substring
+    /// Offset of the line's first character in the file, in Unicode scalars.
+    var offset: Int
+    var scalarCount: Int
+    /// The text without surrounding whitespace, full-width ASCII folded to half-width, for matching.
+    var trimmed: String
+    /// Leading spaces (a tab counts 4, an ideographic space 2), for indentation rules.
+    var indent: Int
+    var isBlank: Bool { trimmed.isEmpty }
+
+    static func split(_ text: String) -> [SourceLine] {
+        var lines: [SourceLine] = []
+        var offset = 0
+        var number = 1
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.last == "\r" ? raw.dropLast() : raw
+            let count = raw.unicodeScalars.count
+            lines.append(SourceLine(number: number, text: line, offset: offset, scalarCount: line.unicodeScalars.count,
+                                    trimmed: foldForMatching(line), indent: indentation(of: line)))
+            offset += count + 1
+            number += 1
+        }
+        if lines.last?.isBlank == true && lines.last?.text.isEmpty == true { lines.removeLast() }
+        return lines
+    }
+
+    private static func indentation(of line: Substring) -> Int {
+        var n = 0
+        for scalar in line.unicodeScalars {
+            switch scalar {
+            case " ", "\u{00A0}": n += 1
+            case "\t": n += 4
+            case "\u{3000}": n += 2
+            default: return n
+            }
+        }
+        return n
+    }
+
+    /// Trims and folds full-width ASCII (Ｕ+FF01..FF5E) and the ideographic space, so that a
+    /// pattern written with "13.2" also matches "１３．２". The section text keeps the original.
+    private static func foldForMatching(_ line: Substring) -> String {
+        var scalars = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in line.unicodeScalars {
+            var s = scalar
+            if (0xFF01...0xFF5E).contains(s.value), let half = Unicode.Scalar(s.value - 0xFEE0) { s = half }
+            if s == "\u{3000}" || s == "\u{00A0}" || s == "\t" || s == "\r" { s = " " }
+            if s == " " {
+                pendingSpace = !scalars.isEmpty
+                continue
+            }
+            if pendingSpace { scalars.append(" "); pendingSpace = false }
+            scalars.append(s)
+        }
+        return String(scalars)
+    }
+}
+
+/// The line-by-line state machine behind ``Sectioner``.
+struct SplitState {
+    let schema: Schema
+    let documentID: String
+    let ignoreBlankLines: Bool
+
+    var sections: [Section] = []
+    /// Heading stack: (level, label, title).
+    var headings: [(level: Int, label: String, title: String)] = []
+    /// Heading lines waiting for the section they introduce.
+    var pending: [SourceLine] = []
+    var current: Builder?
+    /// A paragraph interrupted by a footnote block at a page end; resumed if text continues it.
+    var suspended: Builder?
+    var noiseRun: Builder?
+    /// The heading whose title is expected on the next line.
+    var awaitingTitle = false
+    var lastNumber: String?
+    var occurrences: [String: Int] = [:]
+
+    struct Builder {
+        var kind: Section.Kind
+        var kindName: String
+        var paragraph: String?
+        var heading: [String]
+        var headingTitles: [String]
+        var lines: [SourceLine] = []
+        var isBlock: Bool { kind == .table || kind == .footnote || kind == .figure || kind == .block }
+        var blockRule: Schema.BlockRule?
+        var length = 0
+    }
+
+    init(schema: Schema, documentID: String, ignoreBlankLines: Bool) {
+        self.schema = schema
+        self.documentID = documentID
+        self.ignoreBlankLines = ignoreBlankLines
+    }
+
+    mutating func take(_ line: SourceLine) {
+        if line.isBlank {
+            if !ignoreBlankLines {
+                if let c = current, !c.isBlock || c.blockRule?.endsAtBlankLine == true { close() }
+                suspended = nil
+            }
+            return
+        }
+        let text = line.trimmed
+        if schema.noise.contains(where: { $0.pattern.matches(text) }) {
+            // Noise (URL runs, page furniture) is its own section and does not end the paragraph
+            // around it: page breaks fall in the middle of sentences.
+            if noiseRun == nil {
+                noiseRun = Builder(kind: .noise, kindName: "noise", paragraph: nil, heading: headingLabels, headingTitles: headingTitleList)
+            }
+            noiseRun?.lines.append(line)
+            if let c = current, c.kind == .footnote { suspendOrClose() }
+            return
+        }
+        flushNoise()
+
+        if awaitingTitle {
+            awaitingTitle = false
+            if classify(line) == .continuation, text.count <= 80 {
+                if !headings.isEmpty { headings[headings.count - 1].title = Self.label(line) }
+                pending.append(line)
+                return
+            }
+        }
+
+        switch classify(line) {
+        case let .heading(rule):
+            close()
+            suspended = nil
+            headings.removeAll { $0.level >= rule.level }
+            headings.append((rule.level, Self.label(line), ""))
+            pending.append(line)
+            awaitingTitle = rule.titleOnNextLine
+        case let .block(rule):
+            if rule.kind == "footnote" { suspendOrClose() } else { close(); suspended = nil }
+            let kind = Section.Kind(rawValue: rule.kind) ?? .block
+            start(Builder(kind: kind, kindName: rule.kind, paragraph: nil, heading: headingLabels,
+                          headingTitles: headingTitleList, blockRule: rule), with: line)
+        case let .numbered(number):
+            close()
+            suspended = nil
+            lastNumber = number
+            start(Builder(kind: .paragraph, kindName: "paragraph", paragraph: number, heading: headingLabels,
+                          headingTitles: headingTitleList), with: line)
+        case let .item(letter):
+            close()
+            suspended = nil
+            let number = lastNumber.map { "\($0)(\(letter))" } ?? "(\(letter))"
+            start(Builder(kind: .item, kindName: "item", paragraph: number, heading: headingLabels,
+                          headingTitles: headingTitleList), with: line)
+        case .indented:
+            close()
+            suspended = nil
+            start(Builder(kind: .text, kindName: "text", paragraph: nil, heading: headingLabels,
+                          headingTitles: headingTitleList), with: line)
+        case .continuation:
+            if current == nil, let resumed = suspended {
+                current = resumed
+                suspended = nil
+            }
+            if current == nil {
+                start(Builder(kind: .text, kindName: "text", paragraph: nil, heading: headingLabels,
+                              headingTitles: headingTitleList), with: line)
+            } else {
+                append(line)
+            }
+        }
+        splitIfLong(after: line)
+    }
+
+    enum LineClass {
+        case heading(Schema.HeadingRule)
+        case block(Schema.BlockRule)
+        case numbered(String)
+        case item(String)
+        case indented
+        case continuation
+
+        static func == (lhs: LineClass, rhs: LineClass) -> Bool {
+            if case .continuation = lhs, case .continuation = rhs { return true }
+            return false
+        }
+    }
+
+    func classify(_ line: SourceLine) -> LineClass {
+        let text = line.trimmed
+        let inBlock = current?.isBlock == true
+        for rule in schema.headings where text.count <= rule.maxLength && (rule.inBlocks || !inBlock) {
+            if rule.names.contains(text) { return .heading(rule) }
+            if let pattern = rule.pattern, pattern.matches(text) {
+                if let minIndent = rule.minIndent, line.indent < minIndent { continue }
+                return .heading(rule)
+            }
+            if rule.pattern == nil, rule.names.isEmpty, let minIndent = rule.minIndent, line.indent >= minIndent,
+               !endsSentence(text), !startsParagraph(text) {
+                return .heading(rule)
+            }
+        }
+        for rule in schema.blocks where rule.start.matches(text) { return .block(rule) }
+        if let numbered = schema.paragraphs.numbered, let number = numbered.capture(1, in: text) {
+            return .numbered(number)
+        }
+        if let item = schema.paragraphs.item, let letter = item.capture(1, in: text) { return .item(letter) }
+        // PDF text indents page starts as well as paragraph starts: an indented line only starts
+        // a paragraph when the text before it ended a sentence.
+        if !inBlock, let indent = schema.paragraphs.indentStarts, line.indent >= indent,
+           current?.lines.last.map({ endsSentence($0.trimmed) }) ?? true {
+            return .indented
+        }
+        return .continuation
+    }
+
+    private func startsParagraph(_ text: String) -> Bool {
+        schema.paragraphs.numbered?.matches(text) == true || schema.paragraphs.item?.matches(text) == true
+    }
+
+    private func endsSentence(_ text: String) -> Bool {
+        guard let last = text.unicodeScalars.last else { return false }
+        return "。；;！!？?：:，,".unicodeScalars.contains(last)
+    }
+
+    var headingLabels: [String] { headings.map(\.label) }
+
+    /// A heading as written (not folded for matching), whitespace runs collapsed.
+    static func label(_ line: SourceLine) -> String {
+        line.text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+    var headingTitleList: [String] { headings.map(\.title) }
+
+    mutating func start(_ builder: Builder, with line: SourceLine) {
+        current = builder
+        append(line)
+    }
+
+    mutating func append(_ line: SourceLine) {
+        current?.lines.append(line)
+        current?.length += line.scalarCount
+    }
+
+    /// Long paragraphs and tables split after a line that ends a sentence (or, for blocks, any
+    /// line), so that a hit points near its match and snippets stay short.
+    mutating func splitIfLong(after line: SourceLine) {
+        guard let c = current, c.length >= schema.paragraphs.maxChars else { return }
+        guard c.isBlock || endsSentence(line.trimmed) || c.length >= schema.paragraphs.maxChars * 2 else { return }
+        let continuation = Builder(kind: c.kind, kindName: c.kindName, paragraph: c.paragraph, heading: c.heading,
+                                   headingTitles: c.headingTitles, blockRule: c.blockRule)
+        close()
+        current = continuation
+    }
+
+    mutating func suspendOrClose() {
+        if let c = current, c.kind == .paragraph || c.kind == .text || c.kind == .item {
+            emit(c, withPending: true)
+            // Keep building the same paragraph after the footnotes, as a new section (same number).
+            suspended = Builder(kind: c.kind, kindName: c.kindName, paragraph: c.paragraph, heading: c.heading,
+                                headingTitles: c.headingTitles)
+            current = nil
+        } else {
+            close()
+        }
+    }
+
+    mutating func close() {
+        if let c = current { emit(c, withPending: true) }
+        current = nil
+    }
+
+    mutating func flushNoise() {
+        if let n = noiseRun { emit(n, withPending: false) }
+        noiseRun = nil
+    }
+
+    mutating func finish() {
+        flushNoise()
+        close()
+        if !pending.isEmpty {
+            emit(Builder(kind: .heading, kindName: "heading", paragraph: nil, heading: headingLabels,
+                         headingTitles: headingTitleList), withPending: true)
+        }
+    }
+
+    mutating func emit(_ builder: Builder, withPending: Bool) {
+        var lines = builder.lines
+        if withPending && !pending.isEmpty {
+            lines = pending + lines
+            pending = []
+        }
+        guard !lines.isEmpty else { return }
+        var text = ""
+        var starts: [Int] = []
+        var length = 0
+        var previousLast: Unicode.Scalar?
+        for line in lines {
+            let body = line.text.trimmingCharacters(in: .whitespaces)
+            guard let first = body.unicodeScalars.first else { continue }
+            if let last = previousLast, !joinsTight(last, first) {
+                text.unicodeScalars.append(" ")
+                length += 1
+            }
+            starts.append(length)
+            text += body
+            length += body.unicodeScalars.count
+            previousLast = body.unicodeScalars.last
+        }
+        var hash = StableHash()
+        for part in [documentID, builder.kindName, builder.heading.joined(separator: "\u{1}"), builder.paragraph ?? "", text] {
+            hash.combine(part)
+        }
+        let key = hash.hex(lanes: 1)
+        let seen = occurrences[key, default: 0]
+        occurrences[key] = seen + 1
+        hash.combine(String(seen))
+        let first = lines[0], last = lines[lines.count - 1]
+        sections.append(Section(
+            id: hash.hex(lanes: 1), document: documentID, kind: builder.kind, kindName: builder.kindName,
+            heading: builder.heading, headingTitles: builder.headingTitles, paragraph: builder.paragraph,
+            lines: lines.map(\.number), lineStarts: starts, startOffset: first.offset,
+            endOffset: last.offset + last.scalarCount, text: text, ordinal: sections.count))
+    }
+
+    /// No space where a PDF broke a line between CJK characters (or CJK and anything): the break
+    /// is layout, not a word boundary. Latin words and numbers on both sides keep a space.
+    private func joinsTight(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
+        isCJK(a) || isCJK(b)
+    }
+
+    private func isCJK(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x2E80...0x2FDF, 0x3000...0x303F, 0x3040...0x30FF, 0x3100...0x312F, 0x3190...0x31FF,
+             0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFFEF,
+             0x20000...0x3134F, 0x2014, 0x2015, 0x2018...0x201F, 0x2026:
+            return true
+        default:
+            return false
+        }
+    }
+}

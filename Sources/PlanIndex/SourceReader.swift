@@ -1,0 +1,128 @@
+import Foundation
+import Glibc
+
+/// Why a file could not be indexed, in words a user can act on.
+public struct SourceError: Error, Sendable, CustomStringConvertible, Equatable {
+    public enum Reason: String, Sendable, Codable {
+        case unreadable, notText = "binary", tooLarge = "too_large", badEncoding = "bad_encoding", empty
+    }
+    public var file: String
+    public var reason: Reason
+    public var message: String
+    public var description: String { "\(file): \(message)" }
+}
+
+/// Reads a plan file as text: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030/GBK
+/// (common for Chinese text, and a superset of GB2312), which is transcoded. Anything else is
+/// refused with a reason rather than indexed as garbage.
+public struct SourceReader: Sendable {
+    /// Files larger than this are refused (the sectioner holds one document in memory).
+    public var maxBytes: Int
+
+    public init(maxBytes: Int = 64 << 20) { self.maxBytes = maxBytes }
+
+    public struct Decoded: Sendable {
+        public var text: String
+        /// The raw bytes' hash: what decides whether a document changed.
+        public var contentHash: String
+        /// "GB18030" or "UTF-16" when transcoded; nil for UTF-8.
+        public var transcodedFrom: String?
+    }
+
+    public func read(_ path: String) throws(SourceError) -> Decoded {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw SourceError(file: path, reason: .unreadable, message: "cannot read: \(Self.reason(error))")
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        if size > maxBytes {
+            throw SourceError(file: path, reason: .tooLarge,
+                              message: "\(size / (1 << 20)) MB is over the \(maxBytes / (1 << 20)) MB limit for one file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SourceError(file: path, reason: .unreadable, message: "cannot read: permission denied or not a file")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            throw SourceError(file: path, reason: .unreadable, message: "cannot read: \(Self.reason(error))")
+        }
+        let bytes = [UInt8](data)
+        let hash = StableHash.hex(of: bytes)
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw SourceError(file: path, reason: .empty, message: "empty file (nothing to index)")
+        }
+        // UTF-16 with a byte-order mark.
+        if bytes.count >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {
+            let encoding: String.Encoding = bytes[0] == 0xFF ? .utf16LittleEndian : .utf16BigEndian
+            guard let text = String(data: Data(bytes[2...]), encoding: encoding) else {
+                throw SourceError(file: path, reason: .badEncoding, message: "has a UTF-16 byte-order mark but is not valid UTF-16")
+            }
+            return Decoded(text: text, contentHash: hash, transcodedFrom: "UTF-16")
+        }
+        var body = bytes[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { body = bytes[3...] }
+        // NUL bytes do not occur in text in any of these encodings: a binary file.
+        if body.prefix(65536).contains(0) {
+            throw SourceError(file: path, reason: .notText, message: "looks binary (contains NUL bytes); not indexed")
+        }
+        if let text = String(validating: body, as: UTF8.self) {
+            return Decoded(text: text, contentHash: hash, transcodedFrom: nil)
+        }
+        if let text = Self.transcode(Array(body), from: "GB18030") {
+            return Decoded(text: text, contentHash: hash, transcodedFrom: "GB18030")
+        }
+        throw SourceError(file: path, reason: .badEncoding,
+                          message: "is neither UTF-8 nor GB18030/GBK text; convert it to UTF-8 (e.g. iconv -f ENCODING -t UTF-8)")
+    }
+
+    private static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+           let message = strerror(Int32(underlying.code)) {
+            return String(cString: message)
+        }
+        return ns.localizedDescription
+    }
+
+    /// Converts with glibc's iconv; nil when the bytes are not valid in `encoding`.
+    static func transcode(_ bytes: [UInt8], from encoding: String) -> String? {
+        let converter = iconv_open("UTF-8", encoding)
+        guard converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var input = bytes.map { CChar(bitPattern: $0) }
+        var output = [CChar](repeating: 0, count: bytes.count * 2 + 16)
+        let written: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                var inPointer = inBuffer.baseAddress
+                var inLeft = inBuffer.count
+                var outPointer = outBuffer.baseAddress
+                var outLeft = outBuffer.count
+                let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+                if result == -1 || inLeft != 0 { return nil }
+                return outBuffer.count - outLeft
+            }
+        }
+        guard let written else { return nil }
+        return String(validating: output[..<written].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Where the shipped schemas live: $PLANSEARCH_SCHEMAS, else IndexSchemas/ beside the package the
+/// binary was built in, else ./IndexSchemas.
+public enum SchemaDirectory {
+    public static func locate() -> String {
+        if let env = ProcessInfo.processInfo.environment["PLANSEARCH_SCHEMAS"], !env.isEmpty { return env }
+        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+        for _ in 0..<5 {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("IndexSchemas").path
+            if FileManager.default.fileExists(atPath: candidate + "/un-plan.json") { return candidate }
+        }
+        return FileManager.default.currentDirectoryPath + "/IndexSchemas"
+    }
+}

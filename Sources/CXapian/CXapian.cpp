@@ -340,6 +340,16 @@ pxs_termiter *pxs_database_allterms(const pxs_database *db, const char *prefix, 
     });
 }
 
+pxs_termiter *pxs_database_metadata_keys(const pxs_database *db, const char *prefix, size_t len,
+                                         pxs_error **err) {
+    return guarded<pxs_termiter *>(err, nullptr, [&] {
+        const Xapian::Database &d = require(db, "NULL database").db;
+        std::string p = bytes(prefix, len);
+        return new pxs_termiter(d.metadata_keys_begin(p), d.metadata_keys_end(p),
+                                pxs_termiter::Kind::plain);
+    });
+}
+
 bool pxs_termiter_next(pxs_termiter *it, const char **term, size_t *len, uint32_t *termfreq,
                        pxs_error **err) {
     return guarded(err, false, [&] {

@@ -144,6 +144,16 @@ public class Database {
         return Array(ids.prefix(count))
     }
 
+    /// The user-metadata keys starting with `prefix` (for bookkeeping records kept one per key).
+    public func metadataKeys(prefix: String) throws(XapianError) -> [String] {
+        let handle = try live()
+        let iterator = try shimCall { err in
+            withBytes(prefix) { pxs_database_metadata_keys(handle, $0, $1, err) }
+        }
+        guard let iterator else { return [] }
+        return try drainTerms(iterator).map(\.term)
+    }
+
     /// The user metadata stored under `key` (empty when there is none).
     public func metadata(_ key: String) throws(XapianError) -> [UInt8] {
         let handle = try live()

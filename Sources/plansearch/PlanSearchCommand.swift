@@ -8,6 +8,6 @@ struct PlanSearchCommand: ParsableCommand {
         commandName: "plansearch",
         abstract: "Full-text search for Chinese-language planning documents.",
         version: PlanSearchVersion.string,
-        subcommands: [VersionCommand.self, SectionsCommand.self, DatabaseInfoCommand.self]
+        subcommands: [VersionCommand.self, IndexCommand.self, SectionsCommand.self, DatabaseInfoCommand.self]
     )
 }

@@ -251,6 +251,9 @@ struct DatabaseTests {
         #expect(try writer.metadata("binary") == bytes)
         #expect(try writer.metadataString("文档") == "哈希")
         #expect(try writer.metadata("absent") == [])
+        try writer.setMetadata("doc:b", "2")
+        try writer.setMetadata("doc:a", "1")
+        #expect(try writer.metadataKeys(prefix: "doc:") == ["doc:a", "doc:b"])
     }
 
     @Test("sortable numbers keep numeric order in byte order")

@@ -114,6 +114,9 @@ typedef struct pxs_termiter pxs_termiter;
 
 pxs_termiter *pxs_database_allterms(const pxs_database *db, const char *prefix, size_t len,
                                     pxs_error **err);
+/// The user-metadata keys starting with `prefix`, in byte order (termfreq is always 0).
+pxs_termiter *pxs_database_metadata_keys(const pxs_database *db, const char *prefix, size_t len,
+                                         pxs_error **err);
 /// Advances; returns true and points *term at the current term (valid until the next call or
 /// free), or false at the end or on error. *termfreq is the term's document frequency where the
 /// iterator knows it, else 0.

@@ -1,0 +1,68 @@
+import Foundation
+import XapianKit
+
+/// How sections are laid out in Xapian: which terms, values and data each gets, and what the
+/// index keeps about each document. Searching reads what indexing writes, so both use this.
+public struct IndexLayout: Sendable {
+    public let schema: Schema
+
+    public init(schema: Schema) { self.schema = schema }
+
+    /// Metadata key prefix of per-document bookkeeping records.
+    static let documentKeyPrefix = "doc:"
+    /// Metadata key recording the layout version, so that an index from an incompatible build
+    /// is reported rather than misread.
+    static let versionKey = "plansearch:layout"
+    static let version = "1"
+    static let schemaKey = "plansearch:schema"
+
+    /// Positions between fields, so that no phrase can match across a field boundary.
+    static let fieldGap: UInt32 = 100
+
+    public func sectionTerm(_ id: String) -> String { schema.filters.section + id }
+    public func documentTerm(_ id: String) -> String { schema.filters.document + id }
+    public func kindTerm(_ kind: String) -> String { schema.filters.kind + kind }
+    /// Heading filter terms hold the heading as written, case-folded, spaces removed, so that
+    /// `heading:次级方案6` and `heading:"次级方案 6"` both match.
+    public func headingTerm(_ heading: String) -> String {
+        schema.filters.heading + Self.foldHeading(heading)
+    }
+
+    static func foldHeading(_ text: String) -> String {
+        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        let compact = String(folded.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }.map(Character.init))
+        // Xapian terms are at most 245 bytes; long headings are cut at a character boundary.
+        var out = ""
+        for character in compact {
+            if out.utf8.count + String(character).utf8.count > 200 { break }
+            out.append(character)
+        }
+        return out
+    }
+}
+
+/// What the index stores with each section (as the Xapian document's data), enough to answer
+/// `get` and to build snippets and jump locations without reading the source file.
+public struct StoredSection: Codable, Sendable, Hashable {
+    public var section: Section
+    public var title: String
+    /// Absolute path of the source file.
+    public var file: String
+}
+
+/// What the index remembers about one document, in the metadata key "doc:<id>".
+public struct DocumentRecord: Codable, Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var file: String
+    /// The indexed root the document was found under (deletions are detected per root).
+    public var root: String
+    public var hash: String
+    public var size: Int
+    public var modified: Double
+    public var sections: Int
+    public var indexedAt: Double
+    public var schema: String
+    public var year: Int?
+    public var transcodedFrom: String?
+}

@@ -1,0 +1,275 @@
+import Foundation
+import XapianKit
+
+/// What one indexing run did.
+public struct IndexSummary: Codable, Sendable, Hashable {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var removed = 0
+    public var renamed = 0
+    public var failed = 0
+    public var sectionsAdded = 0
+    public var sectionsRemoved = 0
+    public var documents = 0
+    public var sections = 0
+    public var seconds = 0.0
+    public var failures: [Failure] = []
+
+    public struct Failure: Codable, Sendable, Hashable {
+        public var file: String
+        public var reason: String
+        public var message: String
+    }
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case added, updated, unchanged, removed, renamed, failed
+        case sectionsAdded = "sections_added", sectionsRemoved = "sections_removed"
+        case documents, sections, seconds, failures
+    }
+}
+
+/// A reason the whole run could not go ahead (as opposed to one file failing).
+public struct IndexError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Indexes plan files into one Xapian database, incrementally: unchanged files are skipped, a
+/// changed file's sections are replaced in one transaction together with its bookkeeping record,
+/// and files that disappeared from an indexed root are removed. Killed at any moment, the index
+/// holds the last committed state, and the next run finishes the work.
+///
+/// Holds the database's single writer; not Sendable (one thread owns it).
+public final class Indexer {
+    public let schema: Schema
+    public let layout: IndexLayout
+    let builder: SectionDocumentBuilder
+    let writer: WritableDatabase
+    let reader = SourceReader()
+    public var progress: ((_ done: Int, _ total: Int, _ file: String) -> Void)?
+
+    /// Opens (or creates) the database at `path` for writing.
+    /// - Parameter waitForLock: wait for another indexer to finish instead of failing.
+    public init(databasePath: String, schema: Schema, analyzer: any DocumentAnalyzer,
+                waitForLock: Bool = false, durable: Bool = true) throws {
+        self.schema = schema
+        layout = IndexLayout(schema: schema)
+        builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
+        do {
+            try FileManager.default.createDirectory(atPath: databasePath, withIntermediateDirectories: true)
+            writer = try WritableDatabase(path: databasePath, mode: .createOrOpen, waitForLock: waitForLock, durable: durable)
+        } catch XapianError.Code.databaseLocked {
+            throw IndexError("\(databasePath) is being written by another indexer or daemon (it holds the lock); "
+                             + "wait for it to finish, or ask the daemon to reindex")
+        } catch let error as XapianError {
+            throw IndexError("cannot open \(databasePath) for writing: \(error.message) [\(error.code)]")
+        }
+        try checkLayout()
+    }
+
+    deinit { try? writer.close() }
+
+    /// Commits and lets go of the database.
+    public func close() throws {
+        try writer.commit()
+        try writer.close()
+    }
+
+    private func checkLayout() throws {
+        let version = try writer.metadataString(IndexLayout.versionKey)
+        if version.isEmpty {
+            try writer.setMetadata(IndexLayout.versionKey, IndexLayout.version)
+            try writer.setMetadata(IndexLayout.schemaKey, schema.name)
+            try writer.commit()
+        } else if version != IndexLayout.version {
+            throw IndexError("the index was written by an incompatible PlanSearch (layout \(version), this is \(IndexLayout.version)); "
+                             + "delete it and index again")
+        }
+    }
+
+    /// The bookkeeping records of every indexed document.
+    public func documents() throws -> [DocumentRecord] {
+        try Self.documents(in: writer)
+    }
+
+    public static func documents(in database: Database) throws -> [DocumentRecord] {
+        let decoder = JSONDecoder()
+        return try database.metadataKeys(prefix: IndexLayout.documentKeyPrefix).compactMap { key in
+            try? decoder.decode(DocumentRecord.self, from: Data(database.metadata(key)))
+        }
+    }
+
+    /// Indexes files and directories. Directories are walked for files with the schema's
+    /// extensions; a document's id is its path relative to the directory given (a file given
+    /// directly is its own root, and its id is its name).
+    public func index(paths: [String]) throws -> IndexSummary {
+        let start = ContinuousClock.now
+        var summary = IndexSummary()
+        var found: [(file: String, root: String, id: String)] = []
+        var roots: Set<String> = []
+        for path in paths {
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
+                // A file indexed before and given again after it was deleted: remove it.
+                if let record = try documents().first(where: { $0.file == absolute && $0.root == absolute }) {
+                    summary.sectionsRemoved += try remove(documentID: record.id)
+                    summary.removed += 1
+                    continue
+                }
+                summary.failed += 1
+                summary.failures.append(.init(file: absolute, reason: "missing", message: "no such file or directory"))
+                continue
+            }
+            if isDirectory.boolValue {
+                roots.insert(absolute)
+                for file in listFiles(under: absolute) {
+                    found.append((file, absolute, String(file.dropFirst(absolute.count + 1))))
+                }
+            } else {
+                found.append((absolute, absolute, (absolute as NSString).lastPathComponent))
+            }
+        }
+
+        var records: [String: DocumentRecord] = [:]
+        for record in try documents() { records[record.id] = record }
+        var seen: Set<String> = []
+        // Hashes of documents whose file disappeared, to report renames rather than add + remove.
+        var vanishedHashes: [String: String] = [:]
+        for record in records.values where !FileManager.default.fileExists(atPath: record.file) {
+            vanishedHashes[record.hash] = record.id
+        }
+
+        for (done, item) in found.enumerated() {
+            progress?(done, found.count, item.id)
+            seen.insert(item.id)
+            do {
+                try indexFile(item.file, root: item.root, id: item.id, existing: records[item.id],
+                              vanishedHashes: vanishedHashes, summary: &summary)
+            } catch let error as SourceError {
+                summary.failed += 1
+                summary.failures.append(.init(file: error.file, reason: error.reason.rawValue, message: error.message))
+            } catch let error as XapianError where error.code == .databaseCorrupt || error.code == .database {
+                // The index itself is in trouble: stop rather than fail every remaining file.
+                throw IndexError("the index is damaged (\(error.message)); delete it and index again")
+            } catch {
+                summary.failed += 1
+                summary.failures.append(.init(file: item.file, reason: "index_error", message: "\(error)"))
+            }
+        }
+        progress?(found.count, found.count, "")
+
+        // Documents under an indexed root that were not seen this time are gone: remove them.
+        for record in records.values where !seen.contains(record.id) {
+            let underRoot = roots.contains(record.root) || (record.root == record.file && paths.contains { URL(fileURLWithPath: $0).standardizedFileURL.path == record.file })
+            guard underRoot else { continue }
+            let removed = try remove(documentID: record.id)
+            summary.sectionsRemoved += removed
+            if vanishedHashes[record.hash] == record.id, seenHashes.contains(record.hash) {
+                // The same content was just added under a new name: report one rename.
+                summary.renamed += 1
+                summary.added = max(0, summary.added - 1)
+            } else {
+                summary.removed += 1
+            }
+        }
+        let finalRecords = try documents()
+        summary.documents = finalRecords.count
+        summary.sections = finalRecords.reduce(0) { $0 + $1.sections }
+        summary.seconds = Self.seconds(ContinuousClock.now - start)
+        return summary
+    }
+
+    private var seenHashes: Set<String> = []
+
+    private func indexFile(_ file: String, root: String, id: String, existing: DocumentRecord?,
+                           vanishedHashes: [String: String], summary: inout IndexSummary) throws {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        // Same size and modification time as last run: unchanged, without reading the file.
+        if let existing, existing.size == size, existing.modified == modified, existing.file == file,
+           existing.schema == schema.name {
+            seenHashes.insert(existing.hash)
+            summary.unchanged += 1
+            return
+        }
+        let source = try reader.read(file)
+        seenHashes.insert(source.contentHash)
+        if let existing, existing.hash == source.contentHash, existing.file == file, existing.schema == schema.name {
+            // Touched but not changed: remember the new timestamp so the next run skips reading it.
+            var record = existing
+            record.size = size
+            record.modified = modified
+            try writer.setMetadata(IndexLayout.documentKeyPrefix + id, Array(try JSONEncoder().encode(record)))
+            try writer.commit()
+            summary.unchanged += 1
+            return
+        }
+        var document = Sectioner(schema: schema).split(text: source.text, documentID: id, file: file,
+                                                        contentHash: source.contentHash)
+        document.transcodedFrom = source.transcodedFrom
+        let built = try document.sections.filter(\.isIndexed).map { try builder.document(for: $0, of: document) }
+        let record = DocumentRecord(
+            id: id, title: document.title, file: file, root: root, hash: source.contentHash, size: size,
+            modified: modified, sections: built.count, indexedAt: Date().timeIntervalSince1970,
+            schema: schema.name, year: document.year, transcodedFrom: source.transcodedFrom)
+        let recordBytes = Array(try JSONEncoder().encode(record))
+        let documentTerm = layout.documentTerm(id)
+        // One transaction per document: its old sections, its new ones and its record change
+        // together or not at all.
+        let previous = try writer.termFrequency(documentTerm)
+        try writer.transaction { db in
+            try db.delete(uniqueTerm: documentTerm)
+            for (section, doc) in zip(document.sections.filter(\.isIndexed), built) {
+                try db.replace(uniqueTerm: layout.sectionTerm(section.id), with: doc)
+            }
+            try db.setMetadata(IndexLayout.documentKeyPrefix + id, recordBytes)
+        }
+        summary.sectionsRemoved += previous
+        summary.sectionsAdded += built.count
+        if existing == nil {
+            summary.added += 1
+        } else {
+            summary.updated += 1
+        }
+    }
+
+    /// Removes a document's sections and record in one transaction; returns how many sections.
+    @discardableResult
+    public func remove(documentID id: String) throws -> Int {
+        let term = layout.documentTerm(id)
+        let count = try writer.termFrequency(term)
+        try writer.transaction { db in
+            try db.delete(uniqueTerm: term)
+            try db.setMetadata(IndexLayout.documentKeyPrefix + id, [])
+        }
+        return count
+    }
+
+    /// Regular files under `directory` with the schema's extensions, in a stable order; hidden
+    /// files and directories (.git, editors' swap files) are skipped.
+    func listFiles(under directory: String) -> [String] {
+        let url = URL(fileURLWithPath: directory)
+        guard let enumerator = FileManager.default.enumerator(
+            at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return [] }
+        var files: [String] = []
+        let extensions = Set(schema.extensions.map { $0.lowercased() })
+        for case let file as URL in enumerator {
+            guard (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            if !extensions.isEmpty, !extensions.contains(file.pathExtension.lowercased()) { continue }
+            let name = file.lastPathComponent
+            if name.hasSuffix("~") || name.hasPrefix("#") { continue }
+            files.append(file.standardizedFileURL.path)
+        }
+        return files.sorted()
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (s, atto) = duration.components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import PlanIndex
+
+/// `plansearch index`: index plan files into a database, incrementally.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index", abstract: "Index plan files and directories (incrementally).")
+
+    @Option(help: "The index directory (created if missing).")
+    var db: String
+
+    @Option(help: "Schema name (in IndexSchemas/) or path to a schema file.")
+    var schema = "un-plan"
+
+    @Option(help: "Analyzer: plansearch or xapian-ngram (the baseline).")
+    var analyzer = "plansearch"
+
+    @Flag(help: "Wait for another indexer or daemon to release the index instead of failing.")
+    var wait = false
+
+    @Flag(help: "Print the summary as one JSON object.")
+    var json = false
+
+    @Argument(help: "Files and directories to index.")
+    var paths: [String]
+
+    func run() throws {
+        let loaded = try CommandSupport.loadSchema(schema)
+        guard let choice = AnalyzerChoice(rawValue: analyzer) else {
+            throw ValidationError("unknown analyzer \(analyzer) (plansearch or xapian-ngram)")
+        }
+        let indexer: Indexer
+        do {
+            indexer = try Indexer(databasePath: db, schema: loaded, analyzer: try choice.make(for: loaded), waitForLock: wait)
+        } catch let error as IndexError {
+            throw CommandError(error.description)
+        }
+        let bar = ProgressBar()
+        indexer.progress = { done, total, file in bar.update(done: done, total: total, item: file) }
+        let summary: IndexSummary
+        do {
+            summary = try indexer.index(paths: paths)
+            try indexer.close()
+        } catch let error as IndexError {
+            bar.finish()
+            throw CommandError(error.description)
+        }
+        bar.finish()
+        if json {
+            print(try CommandSupport.jsonString(summary))
+        } else {
+            print(SummaryText.render(summary))
+        }
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+enum SummaryText {
+    static func render(_ s: IndexSummary) -> String {
+        var lines = ["documents: \(s.added) added, \(s.updated) updated, \(s.unchanged) unchanged, "
+                     + "\(s.removed) removed, \(s.renamed) renamed, \(s.failed) failed",
+                     "sections:  \(s.sectionsAdded) added, \(s.sectionsRemoved) removed; "
+                     + "index holds \(s.documents) documents, \(s.sections) sections",
+                     String(format: "took %.2f s", s.seconds)]
+        for failure in s.failures { lines.append("failed: \(failure.file): \(failure.message)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal and the run is long
+/// enough to need one.
+final class ProgressBar {
+    private let enabled = isatty(2) == 1
+    private let started = Date()
+    private var drawn = false
+
+    func update(done: Int, total: Int, item: String) {
+        guard enabled, total > 0, Date().timeIntervalSince(started) > 0.5 else { return }
+        let width = 30
+        let filled = width * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: " ", count: width - filled)
+        let name = item.count > 40 ? "…" + item.suffix(39) : item
+        FileHandle.standardError.write(Data("\r\u{1B}[K▕\(bar)▏ \(done)/\(total) \(name)".utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        drawn = false
+    }
+}

@@ -28,10 +28,15 @@ public struct Sectioner: Sendable {
         case .separate: return false
         case .auto:
             // PDF extractions that put a blank line after every text line: blank lines say nothing.
+            // Noise lines (URL runs) come without blank lines and the last line has no successor,
+            // so neither is counted.
             var textLines = 0, followedByBlank = 0
-            for (i, line) in lines.enumerated() where !line.isBlank {
+            let isNoise = { (line: SourceLine) in schema.noise.contains { $0.pattern.matches(line.trimmed) } }
+            for (i, line) in lines.enumerated() where !line.isBlank && !isNoise(line) {
+                guard let next = lines[(i + 1)...].first(where: { !$0.isBlank }) else { continue }
+                if isNoise(next) { continue }
                 textLines += 1
-                if i + 1 < lines.count, lines[i + 1].isBlank { followedByBlank += 1 }
+                if lines[i + 1].isBlank { followedByBlank += 1 }
             }
             return textLines > 0 && Double(followedByBlank) / Double(textLines) > 0.6
         }
@@ -284,7 +289,7 @@ struct SplitState {
         // PDF text indents page starts as well as paragraph starts: an indented line only starts
         // a paragraph when the text before it ended a sentence.
         if !inBlock, let indent = schema.paragraphs.indentStarts, line.indent >= indent,
-           current?.lines.last.map({ endsSentence($0.trimmed) }) ?? true {
+           !ignoreBlankLines || current?.lines.last.map({ endsSentence($0.trimmed) }) ?? true {
             return .indented
         }
         return .continuation
@@ -357,6 +362,10 @@ struct SplitState {
             emit(Builder(kind: .heading, kindName: "heading", paragraph: nil, heading: headingLabels,
                          headingTitles: headingTitleList), withPending: true)
         }
+        // Noise runs are emitted as they end, inside a paragraph that is still open: put every
+        // section back in reading order.
+        sections.sort { $0.firstLine < $1.firstLine }
+        for i in sections.indices { sections[i].ordinal = i }
     }
 
     mutating func emit(_ builder: Builder, withPending: Bool) {

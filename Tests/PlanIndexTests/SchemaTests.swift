@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import PlanIndex
+
+@Suite("Loading and refusing schemas")
+struct SchemaTests {
+    @Test("the shipped schemas load")
+    func shipped() throws {
+        let plan = try loadSchema("un-plan")
+        #expect(plan.name == "un-plan")
+        #expect(plan.headings.count >= 6)
+        #expect(try loadSchema("plain-text").headings.isEmpty)
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        var json: String
+        var path: String
+        var problem: String
+        var testDescription: String { path }
+    }
+
+    static let bad: [Bad] = [
+        Bad(json: #"{"headings": []}"#, path: "$.name", problem: "required"),
+        Bad(json: #"{"name": "x", "headings": [{"name": "h", "pattern": "([a-"}]}"#, path: "$.headings[0].pattern", problem: "regular expression"),
+        Bad(json: #"{"name": "x", "headings": [{"name": "h"}]}"#, path: "$.headings[0]", problem: "needs"),
+        Bad(json: #"{"name": "x", "headings": [{"name": "h", "names": ["a"], "levle": 2}]}"#, path: "$.headings[0].levle", problem: "unknown key"),
+        Bad(json: #"{"name": "x", "headings": [{"name": "h", "names": ["a"], "level": "2"}]}"#, path: "$.headings[0].level", problem: "integer"),
+        Bad(json: #"{"name": "x", "headings": [{"name": "h", "names": ["a"], "level": 12}]}"#, path: "$.headings[0].level", problem: "between"),
+        Bad(json: #"{"name": "x", "paragraphs": {"numbered": "^[0-9]+ "}}"#, path: "$.paragraphs.numbered", problem: "capture group"),
+        Bad(json: #"{"name": "x", "paragraphs": {"blank_lines": "sometimes"}}"#, path: "$.paragraphs.blank_lines", problem: "must be"),
+        Bad(json: #"{"name": "x", "fields": {"body": {"prefix": "b"}}}"#, path: "$.fields.body.prefix", problem: "upper-case"),
+        Bad(json: #"{"name": "x", "ranking": {"b": 2}}"#, path: "$.ranking.b", problem: "between"),
+        Bad(json: #"{"name": "x", "analyzer": {"lexicons": ["missing.txt"]}}"#, path: "$.analyzer.lexicons[0]", problem: "no readable file"),
+        Bad(json: #"{"name": "x", "values": {"document": 1, "year": 1}}"#, path: "$.values", problem: "distinct"),
+        Bad(json: #"{"name": "x", "blocks": [{"kind": "table"}]}"#, path: "$.blocks[0].start", problem: "required"),
+        Bad(json: #"{"name": "x""#, path: "$", problem: "not valid JSON"),
+        Bad(json: #"["name"]"#, path: "$", problem: "expected an object"),
+    ]
+
+    @Test("a schema with a mistake is refused with file, JSON path and problem", arguments: bad)
+    func refused(_ c: Bad) throws {
+        let scratch = try Scratch()
+        try scratch.write("bad.json", c.json)
+        let file = scratch.path + "/bad.json"
+        do {
+            _ = try Schema.load(path: file)
+            Issue.record("accepted a bad schema: \(c.json)")
+        } catch {
+            #expect(error.file == file)
+            #expect(error.path == c.path)
+            #expect(error.problem.contains(c.problem), "\(error.problem)")
+        }
+    }
+
+    @Test("a missing schema file is a clear error")
+    func missingFile() {
+        #expect(throws: SchemaError.self) { try Schema.load(path: "/nonexistent/schema.json") }
+    }
+}
+
+@Suite("Reading source files")
+struct SourceReaderTests {
+    @Test("UTF-8 with and without BOM, UTF-16, and GB18030 are read; the rest refused")
+    func encodings() throws {
+        let s = try Scratch()
+        let text = "国际贸易中心 13.2 妇女"
+        try s.write("utf8.txt", text)
+        try s.writeBytes("bom.txt", [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+        try s.writeBytes("utf16.txt", [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        // 国际贸易 in GB18030/GBK.
+        try s.writeBytes("gbk.txt", [0xB9, 0xFA, 0xBC, 0xCA, 0xC3, 0xB3, 0xD2, 0xD7, 0x0A])
+        try s.writeBytes("binary.bin", [0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01, 0x02])
+        try s.writeBytes("empty.txt", [])
+        try s.writeBytes("latin1.txt", [0x63, 0x61, 0x66, 0xE9, 0xFF, 0xFF, 0x0A])
+        let reader = SourceReader()
+        #expect(try reader.read(s.path + "/utf8.txt").text == text)
+        #expect(try reader.read(s.path + "/bom.txt").text == text)
+        #expect(try reader.read(s.path + "/utf16.txt").text == text)
+        let gbk = try reader.read(s.path + "/gbk.txt")
+        #expect(gbk.text == "国际贸易\n")
+        #expect(gbk.transcodedFrom == "GB18030")
+        func reason(_ name: String) -> SourceError.Reason? {
+            do { _ = try reader.read(s.path + "/" + name); return nil } catch { return error.reason }
+        }
+        #expect(reason("binary.bin") == .notText)
+        #expect(reason("empty.txt") == .empty)
+        #expect(reason("latin1.txt") == .badEncoding)
+        #expect(reason("missing.txt") == .unreadable)
+    }
+
+    @Test("files over the size limit are refused before reading")
+    func tooLarge() throws {
+        let s = try Scratch()
+        try s.write("big.txt", String(repeating: "文", count: 100))
+        do {
+            _ = try SourceReader(maxBytes: 64).read(s.path + "/big.txt")
+            Issue.record("read a file over the limit")
+        } catch {
+            #expect(error.reason == .tooLarge)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import PlanIndex
+
+@Suite("Splitting plans into sections")
+struct SectionerTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var text: String
+        /// (kind, paragraph, heading path joined by " > ", first line, last line, text prefix)
+        var expected: [(String, String?, String, Int, Int, String)]
+        var testDescription: String { name }
+    }
+
+    // Real lines from ../shared/corpus, shortened, with the PDF layout kept.
+    static let cases: [Case] = [
+        Case(name: "numbered paragraphs under programme headings (UN plan)", text: """
+             第二章 \n\n  2021 年方案计划 \n\n方案 1 \n\n  大会和经济及社会理事会事务和会议管理 \n\n  总方向 \n\n\
+             1.1 大会和会议管理部的任务授权来自联合国主要机关的有关议事规则和决议，包 \n\n括大会第 43/222 A-E 号决议。 \n\n\
+             1.2 第二段。 \n
+             """, expected: [
+                ("paragraph", "1.1", "第二章 > 方案 1 > 总方向", 1, 13, "第二章2021 年方案计划方案 1大会"),
+                ("paragraph", "1.2", "第二章 > 方案 1 > 总方向", 15, 15, "1.2 第二段。"),
+             ]),
+        Case(name: "a word broken across PDF lines is joined", text: """
+             13.2 大会在另一些决议中强调了以下各点：投资、增值对于可持续发展必不可 \n\n少；在全球化背景下。\n
+             """, expected: [("paragraph", "13.2", "", 1, 3, "13.2 大会在另一些决议中强调了以下各点：投资、增值对于可持续发展必不可少；")]),
+        Case(name: "items take their paragraph's number", text: """
+               评价活动 \n\n 13.11 2019 年完成的下列自我评价： \n\n(a) 2019 年度评价综合报告； \n\n(b) 贸易便利化方案的自我评价； \n
+             """, expected: [
+                ("paragraph", "13.11", "评价活动", 1, 3, "评价活动13.11 2019"),
+                ("item", "13.11(a)", "评价活动", 5, 5, "(a) 2019"),
+                ("item", "13.11(b)", "评价活动", 7, 7, "(b) 贸易"),
+             ]),
+        Case(name: "URL runs at a page end are noise and do not split the paragraph", text: """
+              13.5 国际贸易中心的妇女贸易倡议、 \n\nhttps://undocs.org/ch/A/RES/74/201\nhttps://undocs.org/ch/A/RES/74/201\n 青年倡议、道德时尚倡议将继续协助 \n\n全球的女业主企业。 \n
+             """, expected: [
+                ("paragraph", "13.5", "", 1, 7, "13.5 国际贸易中心的妇女贸易倡议、青年倡议"),
+                ("noise", nil, "", 3, 4, "https://"),
+             ]),
+        Case(name: "tables and footnotes are sections of their own", text: """
+             1.20 表 1.1 按类别列示。 \n\n表 1.1 \n\n按类别和次类别列示的应交付产出 \n\n 议事机构文件(文件数目) 2 2 1 2 \n\n  评价活动 \n\n\
+             1.21 下列自我评价。 \n\n__________________ \n\n 1 A/75/6 (Sect. 2)、A/75/6 (Sect. 3) \n\nhttps://undocs.org/ch/A/75/6\n
+             """, expected: [
+                ("paragraph", "1.20", "", 1, 1, "1.20 表 1.1"),
+                ("table", nil, "", 3, 7, "表 1.1按类别"),
+                ("paragraph", "1.21", "评价活动", 9, 11, "评价活动1.21"),
+                ("footnote", nil, "评价活动", 13, 15, "__________________ 1 A/75/6"),
+                ("noise", nil, "评价活动", 17, 17, "https://"),
+             ]),
+        Case(name: "Chinese-numeral headings and full-width digits", text: """
+             一、总体情况 \n\n１３.２ 全角数字的段落。 \n
+             """, expected: [("paragraph", "13.2", "一、总体情况", 1, 3, "一、总体情况１３.２")]),
+        Case(name: "Latin words across a line break keep a space", text: """
+             2.1 The e-deleGATE \n\nportal 门户。 \n
+             """, expected: [("paragraph", "2.1", "", 1, 3, "2.1 The e-deleGATE portal 门户。")]),
+    ]
+
+    @Test("table of layouts", arguments: cases)
+    func split(_ c: Case) throws {
+        let schema = try loadSchema("un-plan")
+        let doc = Sectioner(schema: schema).split(text: c.text, documentID: "t.txt", file: "/t.txt")
+        let got = doc.sections.map { s in
+            (s.kindName, s.paragraph, s.heading.joined(separator: " > "), s.firstLine, s.lastLine, s.text)
+        }
+        #expect(got.count == c.expected.count, "\(got.map { "\($0.0) \($0.1 ?? "-") \($0.3)-\($0.4) \($0.5.prefix(20))" })")
+        for (g, e) in zip(got, c.expected) {
+            #expect(g.0 == e.0)
+            #expect(g.1 == e.1)
+            #expect(g.2 == e.2)
+            #expect(g.3 == e.3 && g.4 == e.4, "lines \(g.3)-\(g.4), expected \(e.3)-\(e.4)")
+            #expect(g.5.hasPrefix(e.5), "text \(g.5.prefix(40))")
+        }
+    }
+
+    @Test("plain-text schema: paragraphs by blank lines and indentation")
+    func plainText() throws {
+        let schema = try loadSchema("plain-text")
+        let text = "标题\n\n第一段第一行\n第一段第二行\n\n第二段\n  缩进开始的第三段\n"
+        let doc = Sectioner(schema: schema).split(text: text, documentID: "p.txt", file: "/p.txt")
+        #expect(doc.sections.map(\.text) == ["标题", "第一段第一行第一段第二行", "第二段", "缩进开始的第三段"])
+        #expect(doc.sections.map(\.firstLine) == [1, 3, 6, 7])
+        #expect(doc.title == "标题")
+    }
+
+    @Test("the same text gives the same ids; an edit changes only its own section's id")
+    func stableIDs() throws {
+        let schema = try loadSchema("un-plan")
+        let text = " 13.1 第一段。 \n\n 13.2 第二段。 \n\n 13.3 第三段。 \n"
+        let a = Sectioner(schema: schema).split(text: text, documentID: "d", file: "/d")
+        let b = Sectioner(schema: schema).split(text: text, documentID: "d", file: "/d")
+        #expect(a.sections.map(\.id) == b.sections.map(\.id))
+        let edited = Sectioner(schema: schema).split(text: text.replacingOccurrences(of: "第二段", with: "改过的第二段"),
+                                                     documentID: "d", file: "/d")
+        #expect(edited.sections[0].id == a.sections[0].id)
+        #expect(edited.sections[1].id != a.sections[1].id)
+        #expect(edited.sections[2].id == a.sections[2].id)
+        #expect(Set(a.sections.map(\.id)).count == 3)
+    }
+
+    @Test("every non-blank line of every corpus file lands in exactly one section", arguments: Paths.corpusFiles)
+    func nothingLost(_ name: String) throws {
+        try #require(Paths.hasCorpus, "the corpus is not at \(Paths.corpus)")
+        let schema = try loadSchema("un-plan")
+        let text = try String(contentsOfFile: Paths.corpus + "/" + name, encoding: .utf8)
+        let doc = Sectioner(schema: schema).split(text: text, documentID: name, file: Paths.corpus + "/" + name)
+        var owner: [Int: Int] = [:]
+        for (i, section) in doc.sections.enumerated() {
+            for line in section.lines {
+                #expect(owner[line] == nil, "line \(line) is in two sections")
+                owner[line] = i
+            }
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
+            #expect(owner[i + 1] != nil, "line \(i + 1) belongs to no section: \(line.prefix(30))")
+        }
+        // No section is unreasonably long: hits must point near their match.
+        #expect(doc.sections.allSatisfy { $0.text.count < schema.paragraphs.maxChars * 3 })
+        // Every section's text is its lines' text, joined.
+        let sample = try #require(doc.sections.first { $0.lines.count > 2 && $0.kind != .noise })
+        let first = String(lines[sample.firstLine - 1]).trimmingCharacters(in: .whitespaces)
+        #expect(sample.text.hasPrefix(first) || sample.text.contains(first))
+    }
+
+    @Test("paragraph 13.2 of the ITC plan: heading path, lines and text")
+    func knownParagraph() throws {
+        try #require(Paths.hasCorpus)
+        let schema = try loadSchema("un-plan")
+        let file = Paths.corpus + "/itc-programme-plan-2021.txt"
+        let doc = Sectioner(schema: schema).split(text: try String(contentsOfFile: file, encoding: .utf8),
+                                                  documentID: "itc-programme-plan-2021.txt", file: file)
+        let p = try #require(doc.sections.first { $0.paragraph == "13.2" })
+        #expect(p.firstLine == 84)
+        #expect(p.heading.last == "任务和背景")
+        #expect(p.heading.contains("总方向") || p.heading.contains("任务和背景"))
+        #expect(p.text.contains("可持续包容性经济增长、消除贫困的重要推动力"))
+        #expect(p.line(atTextOffset: 0) == 84)
+        let strategy = try #require(doc.sections.first { $0.paragraph == "13.5" })
+        #expect(strategy.heading.suffix(2) == ["次级方案 6", "战略"])
+        #expect(strategy.headingTitles.contains("贸易促进和出口发展的业务方面"))
+        #expect(doc.year == 2021)
+        // The UN plan: a subprogramme inside a programme inside chapter 2.
+        let un = Paths.corpus + "/un-programme-plan-2021.txt"
+        let unDoc = Sectioner(schema: schema).split(text: try String(contentsOfFile: un, encoding: .utf8),
+                                                    documentID: "un", file: un)
+        let s = try #require(unDoc.sections.first { $0.paragraph == "1.1" })
+        #expect(s.heading.first == "第二章")
+        #expect(s.heading.contains("方案 1"))
+    }
+}

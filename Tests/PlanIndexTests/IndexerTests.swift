@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+import XapianKit
+@testable import PlanIndex
+
+@Suite("Incremental indexing")
+struct IndexerTests {
+    let scratch: Scratch
+    let schema: Schema
+    var plans: String { scratch.path + "/plans" }
+    var db: String { scratch.path + "/db" }
+
+    init() throws {
+        scratch = try Scratch()
+        schema = try loadSchema("un-plan")
+        try scratch.write("plans/a.txt", " 13.1 国际贸易中心协助妇女进入市场。 \n\n 13.2 可持续发展目标。 \n")
+        try scratch.write("plans/sub/b.txt", "  战略 \n\n 2.1 最不发达国家的贸易能力建设。 \n\n 2.2 电子商务。 \n")
+        try scratch.write("plans/notes.md", "not a plan: wrong extension")
+    }
+
+    func indexer() throws -> Indexer {
+        try Indexer(databasePath: db, schema: schema, analyzer: XapianNgramAnalyzer(), durable: false)
+    }
+
+    func run(_ paths: [String]? = nil) throws -> IndexSummary {
+        let i = try indexer()
+        let summary = try i.index(paths: paths ?? [plans])
+        try i.close()
+        return summary
+    }
+
+    /// Section data of every indexed section, read back with a fresh reader.
+    func indexed() throws -> [StoredSection] {
+        let reader = try Database(path: db)
+        defer { try? reader.close() }
+        var options = SearchOptions()
+        options.limit = 10_000
+        return try reader.search(.matchAll, options: options).hits.map {
+            try JSONDecoder().decode(StoredSection.self, from: Data($0.data))
+        }
+    }
+
+    /// Every document's record agrees with the sections in the index (nothing half-written).
+    func checkConsistent() throws {
+        let reader = try Database(path: db)
+        defer { try? reader.close() }
+        let records = try Indexer.documents(in: reader)
+        let layout = IndexLayout(schema: schema)
+        var total = 0
+        for record in records {
+            #expect(try reader.termFrequency(layout.documentTerm(record.id)) == record.sections, "\(record.id)")
+            total += record.sections
+        }
+        #expect(try reader.documentCount() == total)
+    }
+
+    @Test("first run adds, second run skips, an edit updates only that document")
+    func incremental() throws {
+        let first = try run()
+        #expect(first.added == 2 && first.failed == 0)
+        #expect(first.sections == 4)
+        let ids = Set(try indexed().map(\.section.document))
+        #expect(ids == ["a.txt", "sub/b.txt"])
+
+        let second = try run()
+        #expect(second.unchanged == 2 && second.added == 0 && second.updated == 0)
+
+        let before = try indexed().filter { $0.section.document == "sub/b.txt" }.map(\.section.id)
+        try scratch.write("plans/a.txt", " 13.1 国际贸易中心协助妇女进入市场。 \n\n 13.2 改写后的可持续发展目标。 \n")
+        let third = try run()
+        #expect(third.updated == 1 && third.unchanged == 1)
+        #expect(third.sectionsRemoved == 2 && third.sectionsAdded == 2)
+        let after = try indexed()
+        #expect(after.filter { $0.section.document == "sub/b.txt" }.map(\.section.id) == before)
+        #expect(after.contains { $0.section.text.contains("改写后") })
+        #expect(!after.contains { $0.section.text == "13.2 可持续发展目标。" })
+        try checkConsistent()
+    }
+
+    @Test("touching a file without changing it is not a change")
+    func touched() throws {
+        _ = try run()
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)],
+                                              ofItemAtPath: plans + "/a.txt")
+        let summary = try run()
+        #expect(summary.unchanged == 2 && summary.updated == 0)
+    }
+
+    @Test("a deleted file's sections go; a renamed file is one rename")
+    func deleteAndRename() throws {
+        _ = try run()
+        try FileManager.default.moveItem(atPath: plans + "/a.txt", toPath: plans + "/renamed.txt")
+        let renamed = try run()
+        #expect(renamed.renamed == 1 && renamed.added == 0 && renamed.removed == 0)
+        #expect(Set(try indexed().map(\.section.document)) == ["renamed.txt", "sub/b.txt"])
+        #expect(try indexed().allSatisfy { $0.file.hasPrefix(plans) })
+
+        try FileManager.default.removeItem(atPath: plans + "/sub/b.txt")
+        let deleted = try run()
+        #expect(deleted.removed == 1 && deleted.sectionsRemoved == 2)
+        #expect(Set(try indexed().map(\.section.document)) == ["renamed.txt"])
+        try checkConsistent()
+    }
+
+    @Test("only the roots being indexed lose deleted files")
+    func otherRootsKept() throws {
+        try scratch.write("other/c.txt", " 5.1 其他目录。 \n")
+        _ = try run([plans, scratch.path + "/other"])
+        let summary = try run([scratch.path + "/other"])
+        #expect(summary.removed == 0)
+        #expect(summary.documents == 3)
+    }
+
+    @Test("bad files are reported and the rest is indexed; the exit status can tell")
+    func badFiles() throws {
+        try scratch.writeBytes("plans/binary.txt", [0x00, 0x01, 0x02, 0xFF])
+        try scratch.writeBytes("plans/empty.txt", [])
+        try scratch.writeBytes("plans/gbk.txt", [0x20, 0x31, 0x2E, 0x31, 0x20, 0xB9, 0xFA, 0xBC, 0xCA, 0xC3, 0xB3, 0xD2, 0xD7, 0x0A])
+        try scratch.writeBytes("plans/latin1.txt", [0x63, 0x61, 0x66, 0xE9, 0xFF, 0xFE, 0xFF, 0x0A])
+        let unreadable = plans + "/unreadable.txt"
+        try scratch.write("plans/unreadable.txt", "秘密")
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: unreadable)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: unreadable) }
+        let summary = try run()
+        let reasons = Dictionary(uniqueKeysWithValues: summary.failures.map { (($0.file as NSString).lastPathComponent, $0.reason) })
+        #expect(reasons["binary.txt"] == "binary")
+        #expect(reasons["empty.txt"] == "empty")
+        #expect(reasons["latin1.txt"] == "bad_encoding")
+        if getuid() != 0 { #expect(reasons["unreadable.txt"] == "unreadable") }
+        #expect(summary.added >= 3)  // a, sub/b and the transcoded GBK file
+        #expect(try indexed().contains { $0.section.text.contains("国际贸易") && $0.section.document == "gbk.txt" })
+        #expect(summary.failed == summary.failures.count)
+    }
+
+    @Test("a second indexer on the same database fails with a clear message")
+    func secondIndexer() throws {
+        let first = try indexer()
+        defer { try? first.close() }
+        do {
+            _ = try indexer()
+            Issue.record("a second writer opened")
+        } catch let error as IndexError {
+            #expect(error.description.contains("another indexer"))
+        }
+    }
+
+    @Test("indexing the corpus twice: the second run is a no-op", .enabled(if: Paths.hasCorpus))
+    func corpusNoChange() throws {
+        let first = try run([Paths.corpus])
+        #expect(first.added == 4 && first.failed == 0)
+        let second = try run([Paths.corpus])
+        #expect(second.unchanged == 4)
+        #expect(second.sectionsAdded == 0)
+        try checkConsistent()
+    }
+}

@@ -57,6 +57,8 @@ let package = Package(
         .testTarget(name: "XapianKitTests", dependencies: ["XapianKit"]),
         .testTarget(name: "PlanAnalyzerTests", dependencies: ["PlanAnalyzer"]),
         .testTarget(name: "PlanIndexTests", dependencies: ["PlanIndex"]),
+        // Runs the real binaries (indexer, daemon) as a user or an editor would.
+        .testTarget(name: "EndToEndTests", dependencies: ["PlanIndex", "XapianKit"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import XapianKit
+@testable import PlanIndex
+
+@Suite("plansearch index, as a user runs it")
+struct IndexCommandTests {
+    /// Copies of the ITC plans under distinct names: enough work that a kill lands mid-run.
+    func makePlans(in dir: TempDir, copies: Int) throws -> String {
+        let plans = dir.path + "/plans"
+        try FileManager.default.createDirectory(atPath: plans, withIntermediateDirectories: true)
+        for name in ["itc-programme-plan-2021.txt", "itc-programme-budget-2008-2009.txt"] {
+            let text = try String(contentsOfFile: Binary.corpus + "/" + name, encoding: .utf8)
+            for i in 0..<copies {
+                try Data("\(text)\n 99.\(i) 副本 \(i)。\n".utf8).write(to: URL(fileURLWithPath: "\(plans)/\(i)-\(name)"))
+            }
+        }
+        return plans
+    }
+
+    /// Every bookkeeping record matches the sections in the index, and there is nothing else.
+    func checkConsistent(_ db: String) throws -> (documents: Int, sections: Int) {
+        let reader = try Database(path: db)
+        defer { try? reader.close() }
+        let records = try Indexer.documents(in: reader)
+        let layout = IndexLayout(schema: try Schema.load(path: Binary.root + "/IndexSchemas/un-plan.json"))
+        var total = 0
+        for record in records {
+            #expect(try reader.termFrequency(layout.documentTerm(record.id)) == record.sections, "\(record.id) half-written")
+            total += record.sections
+        }
+        #expect(try reader.documentCount() == total, "sections without a record")
+        return (records.count, total)
+    }
+
+    @Test("SIGKILL at several moments leaves a consistent index, and the next run completes it",
+          .enabled(if: Binary.hasCorpus), .timeLimit(.minutes(5)))
+    func killedIndexer() throws {
+        let dir = try TempDir()
+        let plans = try makePlans(in: dir, copies: 8)
+        // A clean build to compare with.
+        let clean = dir.path + "/clean"
+        let full = try Binary.run(["index", "--db", clean, "--analyzer", "xapian-ngram", plans])
+        #expect(full.status == 0, "\(full.stderr)")
+        let expected = try checkConsistent(clean)
+        #expect(expected.documents == 16)
+
+        let db = dir.path + "/db"
+        var partial: [Int] = []
+        for delay in [0.15, 0.5, 1.0, 2.0] {
+            let running = try Binary.start(["index", "--db", db, "--analyzer", "xapian-ngram", plans])
+            Thread.sleep(forTimeInterval: delay)
+            kill(running.process.processIdentifier, SIGKILL)
+            running.process.waitUntilExit()
+            // Whatever was committed is searchable and whole.
+            if FileManager.default.fileExists(atPath: db + "/iamglass") {
+                partial.append(try checkConsistent(db).documents)
+            }
+        }
+        // At least one kill landed in the middle of the work (else the test proves nothing).
+        #expect(partial.contains { $0 > 0 && $0 < expected.documents }, "documents after each kill: \(partial)")
+        let finish = try Binary.run(["index", "--db", db, "--analyzer", "xapian-ngram", "--json", plans])
+        #expect(finish.status == 0, "\(finish.stderr)")
+        let final = try checkConsistent(db)
+        #expect(final.documents == expected.documents)
+        #expect(final.sections == expected.sections)
+        let again = try Binary.run(["index", "--db", db, "--analyzer", "xapian-ngram", "--json", plans])
+        #expect(again.stdout.contains("\"unchanged\":16"))
+    }
+
+    @Test("the summary in JSON, a failing file makes the exit status non-zero")
+    func summaryAndStatus() throws {
+        let dir = try TempDir()
+        let plans = dir.path + "/plans"
+        try FileManager.default.createDirectory(atPath: plans, withIntermediateDirectories: true)
+        try Data(" 1.1 国际贸易中心。 \n".utf8).write(to: URL(fileURLWithPath: plans + "/ok.txt"))
+        try Data([0x00, 0x01, 0x02]).write(to: URL(fileURLWithPath: plans + "/bad.txt"))
+        let result = try Binary.run(["index", "--db", dir.path + "/db", "--json", plans])
+        #expect(result.status == 1)
+        let summary = try JSONDecoder().decode(IndexSummary.self, from: Data(result.stdout.utf8))
+        #expect(summary.added == 1 && summary.failed == 1)
+        #expect(summary.failures.first?.reason == "binary")
+
+        let text = try Binary.run(["index", "--db", dir.path + "/db", plans + "/ok.txt"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("1 unchanged"))
+    }
+
+    @Test("a schema with a mistake is refused before anything is indexed")
+    func badSchema() throws {
+        let dir = try TempDir()
+        let schema = dir.path + "/bad.json"
+        try Data(#"{"name": "bad", "headings": [{"name": "x", "pattern": "(["}]}"#.utf8).write(to: URL(fileURLWithPath: schema))
+        let result = try Binary.run(["index", "--db", dir.path + "/db", "--schema", schema, dir.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("$.headings[0].pattern"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/db"))
+    }
+}

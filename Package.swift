@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "XapianKit", targets: ["XapianKit"]),
         .library(name: "PlanAnalyzer", targets: ["PlanAnalyzer"]),
         .library(name: "PlanIndex", targets: ["PlanIndex"]),
+        .library(name: "PlanProtocol", targets: ["PlanProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,7 +40,9 @@ let package = Package(
         ),
         .target(name: "PlanAnalyzer", dependencies: ["COpenCC"]),
         // Schemas, sectioning, indexing and searching: the engine, usable without a socket.
-        .target(name: "PlanIndex", dependencies: ["XapianKit", "PlanAnalyzer"]),
+        .target(name: "PlanIndex", dependencies: ["XapianKit", "PlanAnalyzer", "PlanProtocol"]),
+        // The daemon's wire format: Codable requests, responses and error codes; no I/O.
+        .target(name: "PlanProtocol"),
         .executableTarget(
             name: "plansearch",
             dependencies: [

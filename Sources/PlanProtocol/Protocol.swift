@@ -1,0 +1,198 @@
+import Foundation
+
+/// The daemon's wire protocol (docs/protocol.md is the contract): one JSON object per line,
+/// UTF-8, each way. No I/O here, so the protocol is tested without a socket.
+public enum PlanProtocol {
+    public static let version = 1
+    /// Longest request line accepted; a longer one gets `too_large` and the connection closes.
+    public static let maxLineBytes = 1 << 20
+    /// Deepest JSON nesting accepted in a request.
+    public static let maxDepth = 32
+}
+
+/// Error codes, stable strings clients switch on.
+public enum ErrorCode: String, Codable, Sendable {
+    case parseError = "parse_error"
+    case invalidRequest = "invalid_request"
+    case methodNotFound = "method_not_found"
+    case invalidParams = "invalid_params"
+    case notFound = "not_found"
+    case tooLarge = "too_large"
+    case overloaded
+    case internalError = "internal"
+}
+
+public struct ProtocolError: Error, Sendable, Equatable {
+    public var code: ErrorCode
+    public var message: String
+    /// The id of the request it answers, when it could be read.
+    public var id: RequestID = .null
+    public init(_ code: ErrorCode, _ message: String, id: RequestID = .null) {
+        self.code = code
+        self.message = message
+        self.id = id
+    }
+}
+
+/// A request id: any JSON string or number the client chose, echoed back as it came.
+public enum RequestID: Sendable, Hashable, Codable {
+    case string(String)
+    case number(Double)
+    case null
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null } else if let s = try? c.decode(String.self) { self = .string(s) } else {
+            self = .number(try c.decode(Double.self))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case let .string(s): try c.encode(s)
+        case let .number(n):
+            if n == n.rounded(), abs(n) < 1e15 { try c.encode(Int64(n)) } else { try c.encode(n) }
+        case .null: try c.encodeNil()
+        }
+    }
+}
+
+/// A request as parsed from one line: method and raw params (checked by each method).
+public struct Request: Sendable {
+    public var id: RequestID
+    public var method: String
+    /// The params object re-encoded, decoded by the method into its own Params type.
+    public var params: Data
+
+    /// Parses one line. Errors carry the id when it could be read, so the reply can name it.
+    public static func parse(_ line: [UInt8]) -> Result<Request, ProtocolError> {
+        guard let text = String(validating: line, as: UTF8.self) else {
+            return .failure(ProtocolError(.parseError, "the line is not valid UTF-8", id: .null))
+        }
+        // Checked on the bytes first: a parser recursing through 100,000 brackets could
+        // overflow the stack before any check on the parsed value ran.
+        if exceedsDepth(line, PlanProtocol.maxDepth) {
+            return .failure(ProtocolError(.invalidRequest, "nested deeper than \(PlanProtocol.maxDepth) levels", id: .null))
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        } catch {
+            return .failure(ProtocolError(.parseError, "not valid JSON", id: .null))
+        }
+        guard let dict = object as? [String: Any] else {
+            return .failure(ProtocolError(.invalidRequest, "a request is a JSON object", id: .null))
+        }
+        if depth(of: object) > PlanProtocol.maxDepth {
+            return .failure(ProtocolError(.invalidRequest, "nested deeper than \(PlanProtocol.maxDepth) levels", id: .null))
+        }
+        var id = RequestID.null
+        switch dict["id"] {
+        case nil, is NSNull: break
+        case let s as String: id = .string(s)
+        case let n as NSNumber where String(cString: n.objCType) != "c": id = .number(n.doubleValue)
+        default:
+            return .failure(ProtocolError(.invalidRequest, "\"id\" must be a string or a number", id: .null))
+        }
+        guard let method = dict["method"] as? String, !method.isEmpty else {
+            return .failure(ProtocolError(.invalidRequest, "\"method\" must be a non-empty string", id: id))
+        }
+        let params = dict["params"] ?? [String: Any]()
+        guard params is [String: Any] else {
+            return .failure(ProtocolError(.invalidParams, "\"params\" must be an object", id: id))
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: params) else {
+            return .failure(ProtocolError(.invalidParams, "\"params\" cannot be read", id: id))
+        }
+        return .success(Request(id: id, method: method, params: data))
+    }
+
+    static func exceedsDepth(_ bytes: [UInt8], _ limit: Int) -> Bool {
+        var depth = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return false
+    }
+
+    static func depth(of value: Any) -> Int {
+        switch value {
+        case let d as [String: Any]: return 1 + (d.values.map(depth).max() ?? 0)
+        case let a as [Any]: return 1 + (a.map(depth).max() ?? 0)
+        default: return 0
+        }
+    }
+
+    /// Decodes params into `T`, turning type mistakes into `invalid_params` with the key's name.
+    public func decodeParams<T: Decodable>(_ type: T.Type) throws(ProtocolError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: params)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw ProtocolError(.invalidParams, "missing \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ProtocolError(.invalidParams, "\"\(Self.path(context.codingPath))\" has the wrong type: \(context.debugDescription)")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw ProtocolError(.invalidParams, "\"\(Self.path(context.codingPath))\" must not be null")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ProtocolError(.invalidParams, "\(Self.path(context.codingPath)): \(context.debugDescription)")
+        } catch {
+            throw ProtocolError(.invalidParams, "\(error)")
+        }
+    }
+
+    static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}
+
+/// Response lines.
+public enum Response {
+    /// `{"id": ..., "result": ...}` as one line (with the newline).
+    struct Envelope<T: Encodable>: Encodable {
+        var id: RequestID
+        var result: T
+    }
+
+    public static func result<T: Encodable>(id: RequestID, _ result: T) -> [UInt8] {
+        do {
+            return try encoder.encode(Envelope(id: id, result: result)) + [0x0A]
+        } catch {
+            return self.error(id: id, ProtocolError(.internalError, "cannot encode the result: \(error)"))
+        }
+    }
+
+    public static func error(id: RequestID, _ error: ProtocolError) -> [UInt8] {
+        struct Body: Encodable {
+            var code: String
+            var message: String
+        }
+        struct Envelope: Encodable {
+            var id: RequestID
+            var error: Body
+        }
+        let envelope = Envelope(id: id, error: Body(code: error.code.rawValue, message: error.message))
+        return ((try? encoder.encode(envelope)) ?? Data(#"{"id":null,"error":{"code":"internal","message":"encoding failed"}}"#.utf8)) + [0x0A]
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+}
+
+extension Data {
+    static func + (lhs: Data, rhs: [UInt8]) -> [UInt8] { [UInt8](lhs) + rhs }
+}

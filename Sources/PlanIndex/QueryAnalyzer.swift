@@ -1,0 +1,63 @@
+import Foundation
+import XapianKit
+
+/// A word of a query as the analyzer understood it.
+public struct QueryWord: Sendable, Hashable {
+    /// What the user typed for this word (shown in `missing`).
+    public var text: String
+    /// The Xapian query that finds it.
+    public var query: Query
+    /// Content words are required; function words (的, 多少, 名) only help ranking.
+    public var required: Bool
+    /// The normalised forms a highlighter looks for in section text.
+    public var highlights: [String]
+
+    public init(text: String, query: Query, required: Bool, highlights: [String]) {
+        self.text = text
+        self.query = query
+        self.required = required
+        self.highlights = highlights
+    }
+}
+
+/// The query side of an analyzer: the same normalisation and segmentation as indexing, so that
+/// what is searched for is what was indexed, and highlighting finds what matched.
+public protocol QueryAnalyzer: Sendable {
+    /// The words of an unquoted query item (an unspaced question yields several).
+    func words(of text: String, prefix: String) -> [QueryWord]
+    /// An exact phrase: matches where these characters stand consecutively. nil when the text
+    /// has no searchable characters.
+    func phrase(_ text: String, prefix: String) -> QueryWord?
+    /// Normalises text for highlighting: the normalised string and, for each of its Unicode
+    /// scalars, the offset of the original scalar it came from (plus one past the end).
+    func normalizeForHighlighting(_ text: String) -> (text: [Unicode.Scalar], origin: [Int])
+}
+
+/// The baseline's query side: Xapian's QueryParser with FLAG_CJK_NGRAM, word by word.
+public struct XapianNgramQueryAnalyzer: QueryAnalyzer {
+    public init() {}
+
+    public func words(of text: String, prefix: String) -> [QueryWord] {
+        [QueryWord(text: text, query: .parsed(text, prefix: prefix, cjkNgram: true, defaultAnd: true),
+                   required: true, highlights: [text.lowercased()])]
+    }
+
+    public func phrase(_ text: String, prefix: String) -> QueryWord? {
+        let quoted = "\"" + text.replacingOccurrences(of: "\"", with: " ") + "\""
+        return QueryWord(text: text, query: .parsed(quoted, prefix: prefix, cjkNgram: true, defaultAnd: true),
+                         required: true, highlights: [text.lowercased()])
+    }
+
+    public func normalizeForHighlighting(_ text: String) -> (text: [Unicode.Scalar], origin: [Int]) {
+        var out: [Unicode.Scalar] = []
+        var origin: [Int] = []
+        for (i, scalar) in text.unicodeScalars.enumerated() {
+            for lowered in String(scalar).lowercased().unicodeScalars {
+                out.append(lowered)
+                origin.append(i)
+            }
+        }
+        origin.append(text.unicodeScalars.count)
+        return (out, origin)
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import PlanProtocol
+import XapianKit
+
+/// Answers searches, `get` and `documents` over one reader handle. Not Sendable: each reader
+/// thread owns one Searcher. Reopens when told the index changed, and retries once when Xapian
+/// says the reader fell behind (DatabaseModifiedError).
+public final class Searcher {
+    public let schema: Schema
+    public let layout: IndexLayout
+    let analyzer: any QueryAnalyzer
+    let database: Database
+    /// Snippet length in characters.
+    public var snippetLength = 160
+
+    public init(databasePath: String, schema: Schema, analyzer: any QueryAnalyzer) throws {
+        self.schema = schema
+        layout = IndexLayout(schema: schema)
+        self.analyzer = analyzer
+        database = try Database(path: databasePath)
+    }
+
+    /// Searches several databases (shards) as one.
+    public init(database: Database, schema: Schema, analyzer: any QueryAnalyzer) {
+        self.schema = schema
+        layout = IndexLayout(schema: schema)
+        self.analyzer = analyzer
+        self.database = database
+    }
+
+    deinit { try? database.close() }
+
+    public func close() throws { try database.close() }
+
+    /// Moves to the newest commit.
+    public func reopen() throws { try database.reopen() }
+
+    func retrying<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch XapianError.Code.databaseModified {
+            try database.reopen()
+            return try body()
+        }
+    }
+
+    // MARK: search
+
+    public func search(_ params: SearchParams) throws -> SearchResult {
+        let started = ContinuousClock.now
+        var result = try retrying { try runSearch(params) }
+        result.tookMs = Indexer.seconds(ContinuousClock.now - started) * 1000
+        return result
+    }
+
+    struct Clause {
+        var words: [QueryWord]   // alternatives (OR)
+        var text: String
+        var query: Query { words.count == 1 ? words[0].query : .or(words.map(\.query)) }
+    }
+
+    private func runSearch(_ params: SearchParams) throws -> SearchResult {
+        let parsed = UserQuery(parsing: params.query)
+        var filters = params.filters ?? SearchParams.Filters()
+        let documents = parsed.documents + (filters.doc ?? [])
+        let headings = parsed.headings + (filters.heading.map { [$0] } ?? [])
+        filters.doc = documents
+
+        // Required clauses and optional (ranking-only) words.
+        var required: [Clause] = []
+        var optional: [QueryWord] = []
+        for clause in parsed.clauses {
+            var alternatives: [QueryWord] = []
+            for item in clause {
+                switch item {
+                case let .phrase(text):
+                    if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix) { alternatives.append(word) }
+                case let .word(text):
+                    let words = analyzer.words(of: text, prefix: schema.fields.body.prefix)
+                    if clause.count == 1 {
+                        // An unspaced question becomes several words: content words required,
+                        // function words only ranking.
+                        for word in words {
+                            if word.required { required.append(Clause(words: [word], text: word.text)) } else { optional.append(word) }
+                        }
+                    } else {
+                        alternatives.append(contentsOf: words.filter(\.required).isEmpty ? words : words.filter(\.required))
+                    }
+                }
+            }
+            if !alternatives.isEmpty {
+                required.append(Clause(words: alternatives, text: clause.map(\.text).joined(separator: " OR ")))
+            }
+        }
+        if required.isEmpty, !optional.isEmpty {
+            required = optional.map { Clause(words: [$0], text: $0.text) }
+            optional = []
+        }
+
+        var filterQueries: [Query] = []
+        if !documents.isEmpty { filterQueries.append(.or(documents.map { .term(layout.documentTerm($0)) })) }
+        for heading in headings {
+            filterQueries.append(headingFilter(heading))
+        }
+        let excluded: [Query] = parsed.excluded.compactMap { item in
+            switch item {
+            case let .phrase(text): analyzer.phrase(text, prefix: schema.fields.body.prefix)?.query
+            case let .word(text):
+                analyzer.words(of: text, prefix: schema.fields.body.prefix).map(\.query).reduce(nil) { acc, q in
+                    acc.map { .and([$0, q]) } ?? q
+                }
+            }
+        }
+
+        var options = SearchOptions()
+        options.offset = params.offset ?? 0
+        options.limit = params.limit ?? SearchParams.defaultLimit
+        options.checkAtLeast = options.offset + options.limit + 1
+        options.bm25 = BM25Parameters(k1: schema.ranking.k1, b: schema.ranking.b)
+        options.includeValues = .none
+        if let perDoc = params.perDoc { options.collapse = (slot: schema.values.document, max: perDoc) }
+
+        func assemble(_ clauses: [Clause]) -> Query {
+            var query: Query = clauses.isEmpty ? .matchAll : (clauses.count == 1 ? clauses[0].query : .and(clauses.map(\.query)))
+            // Proximity: sections where the words stand close together rank higher.
+            // Xapian's NEAR takes single terms only.
+            let singles = clauses.filter { $0.words.count == 1 }.map(\.query).filter {
+                if case .term = $0 { return true } else { return false }
+            }
+            if singles.count > 1 { query = .andMaybe(query, .near(singles, window: max(8, singles.count * 4))) }
+            if !optional.isEmpty { query = .andMaybe(query, .or(optional.map(\.query))) }
+            if !filterQueries.isEmpty { query = .filter(query, filterQueries.count == 1 ? filterQueries[0] : .and(filterQueries)) }
+            for ex in excluded { query = .andNot(query, ex) }
+            return query
+        }
+
+        // Which clauses match anything at all (with the filters), rarest first for relaxing.
+        var counts: [Int] = []
+        if required.count > 1 {
+            var probe = SearchOptions()
+            probe.limit = 0
+            probe.checkAtLeast = 0
+            for clause in required {
+                let q = filterQueries.isEmpty ? clause.query : .filter(clause.query, .and(filterQueries))
+                counts.append(try database.search(q, options: probe).estimatedMatches)
+            }
+        }
+        var active = required
+        var results = try database.search(assemble(active), options: options)
+        var exact = true
+        var missing: [String] = []
+        if results.hits.isEmpty && results.estimatedMatches == 0 && required.count > 1 {
+            // Relax: drop words that match nothing, then the rarest of the rest, until something matches.
+            exact = false
+            var order = Array(required.indices)
+            missing = order.filter { counts[$0] == 0 }.map { required[$0].text }
+            order = order.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
+            active = order.map { required[$0] }
+            results = try database.search(assemble(active), options: options)
+            while results.estimatedMatches == 0, active.count > 1 {
+                let dropped = active.removeLast()
+                missing.append(dropped.text)
+                results = try database.search(assemble(active), options: options)
+            }
+            if active.isEmpty { results = try database.search(.matchNothing, options: options) }
+        } else if required.count == 1, results.estimatedMatches == 0 {
+            missing = [required[0].text]
+        }
+
+        let highlightWords = active.flatMap { $0.words.flatMap(\.highlights) } + optional.flatMap(\.highlights)
+        let hits = try results.hits.map { hit in
+            try makeHit(hit, highlightWords: highlightWords, withText: params.withText ?? false)
+        }
+        return SearchResult(total: results.estimatedMatches, exact: exact, missing: missing,
+                            suggestions: [:], tookMs: 0, hits: hits)
+    }
+
+    private func headingFilter(_ heading: String) -> Query {
+        let folded = layout.headingTerm(heading)
+        // A heading given in part ("次级方案 6" for "次级方案 6 贸易促进...") matches by prefix.
+        let terms = (try? database.allTerms(prefix: folded, limit: 50)) ?? []
+        if terms.isEmpty { return .term(folded) }
+        return .or(terms.map { .term($0.term) })
+    }
+
+    private func makeHit(_ hit: Hit, highlightWords: [String], withText: Bool) throws -> SearchHit {
+        let stored = try JSONDecoder().decode(StoredSection.self, from: Data(hit.data))
+        let section = stored.section
+        let matches = Highlighter(analyzer: analyzer).matches(of: highlightWords, in: section.text)
+        let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
+        let line = matches.first.map { section.line(atTextOffset: $0.lowerBound) } ?? section.firstLine
+        return SearchHit(
+            id: section.id, doc: section.document, title: stored.title, heading: section.heading,
+            para: section.paragraph, kind: section.kindName, score: (hit.weight * 1000).rounded() / 1000,
+            rank: hit.rank + 1, file: stored.file, line: line, endLine: section.lastLine,
+            snippet: snippet.text, highlights: snippet.highlights.map { [$0.lowerBound, $0.upperBound] },
+            text: withText ? section.text : nil)
+    }
+
+    // MARK: get, documents
+
+    public func section(id: String) throws -> SectionResult? {
+        try retrying {
+            guard let docid = try database.postings(layout.sectionTerm(id), limit: 1).first else { return nil }
+            let stored = try JSONDecoder().decode(StoredSection.self, from: Data(try database.document(docid).data))
+            let s = stored.section
+            return SectionResult(id: s.id, doc: s.document, title: stored.title, heading: s.heading,
+                                 headingTitles: s.headingTitles, para: s.paragraph, kind: s.kindName, file: stored.file,
+                                 line: s.firstLine, endLine: s.lastLine, lines: s.lines, text: s.text)
+        }
+    }
+
+    public func documents() throws -> [DocumentRecord] {
+        try retrying { try Indexer.documents(in: database) }
+    }
+
+    public func sectionCount() throws -> Int {
+        try retrying { try database.documentCount() }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import PlanProtocol
+import Testing
+@testable import PlanIndex
+
+@Suite("The query language")
+struct QueryLanguageTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var input: String
+        var clauses: [[String]]
+        var excluded: [String] = []
+        var docs: [String] = []
+        var headings: [String] = []
+        var testDescription: String { input }
+    }
+
+    static let cases: [Case] = [
+        Case(input: "妇女 贸易", clauses: [["妇女"], ["贸易"]]),
+        Case(input: "\"可持续 发展\" 目标", clauses: [["\"可持续 发展"], ["目标"]]),
+        Case(input: "“国际贸易中心” -预算", clauses: [["\"国际贸易中心"]], excluded: ["预算"]),
+        Case(input: "妇女 OR 青年 市场", clauses: [["妇女", "青年"], ["市场"]]),
+        Case(input: "COVID-19 A/75/6", clauses: [["COVID-19"], ["A/75/6"]]),
+        Case(input: "doc:itc.txt heading:战略 能力", clauses: [["能力"]], docs: ["itc.txt"], headings: ["战略"]),
+        Case(input: "heading:\"次级方案 6\" 目标", clauses: [["目标"]], headings: ["次级方案 6"]),
+        Case(input: "OR 妇女", clauses: [["OR"], ["妇女"]]),
+        Case(input: "\"未闭合的引号", clauses: [["\"未闭合的引号"]]),
+    ]
+
+    @Test("parsing", arguments: cases)
+    func parse(_ c: Case) {
+        let q = UserQuery(parsing: c.input)
+        let clauses = q.clauses.map { $0.map { item -> String in
+            if case let .phrase(t) = item { return "\"" + t } else { return item.text }
+        } }
+        #expect(clauses == c.clauses)
+        #expect(q.excluded.map(\.text) == c.excluded)
+        #expect(q.documents == c.docs)
+        #expect(q.headings == c.headings)
+    }
+}
+
+@Suite("Searching an index (baseline analyzer)")
+final class SearcherTests {
+    let scratch: Scratch
+    let searcher: Searcher
+
+    init() throws {
+        scratch = try Scratch()
+        try scratch.write("plans/itc.txt", """
+          次级方案 6 \n\n贸易促进和出口发展的业务方面 \n\n  战略 \n\n 13.5 国际贸易中心协助妇女进入市场，投资、增值对于可持续发展必不可 \n\n少。 \n\n\
+         13.6 电子商务和青年企业家。 \n\n  目标 \n\n 13.7 最不发达国家的出口。 \n
+        """)
+        try scratch.write("plans/un.txt", " 1.1 大会和会议管理部的任务。妇女参与。 \n")
+        let schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema, analyzer: XapianNgramAnalyzer(), durable: false)
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+        searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema, analyzer: XapianNgramQueryAnalyzer())
+    }
+
+    func search(_ q: String, _ configure: (inout SearchParams) -> Void = { _ in }) throws -> SearchResult {
+        var params = SearchParams(query: q)
+        configure(&params)
+        return try searcher.search(params)
+    }
+
+    @Test("a phrase broken across PDF lines is found, with its line")
+    func brokenPhrase() throws {
+        let r = try search("\"必不可少\"")
+        #expect(r.hits.map(\.para) == ["13.5"])
+        let hit = try #require(r.hits.first)
+        #expect(hit.snippet.contains("必不可少"))
+        let h = try #require(hit.highlights.first)
+        let scalars = Array(hit.snippet.unicodeScalars)
+        #expect(String(String.UnicodeScalarView(scalars[h[0]..<h[1]])) == "必不可少")
+        #expect(hit.file.hasSuffix("plans/itc.txt"))
+        #expect(hit.line == 7)
+    }
+
+    @Test("filters, exclusion, OR")
+    func operators() throws {
+        #expect(Set(try search("妇女").hits.map(\.doc)) == ["itc.txt", "un.txt"])
+        #expect(try search("妇女 doc:un.txt").hits.map(\.doc) == ["un.txt"])
+        #expect(try search("妇女 -大会").hits.map(\.doc) == ["itc.txt"])
+        // 出口 is also in 13.5, whose section starts with the subprogramme's title line.
+        #expect(Set(try search("青年 OR 出口").hits.compactMap(\.para)) == ["13.5", "13.6", "13.7"])
+        #expect(try search("出口 heading:目标").hits.map(\.para) == ["13.7"])
+        let strategy = try search("出口 heading:战略")
+        // 13.6 matches through its heading path: the subprogramme's title holds 出口.
+        #expect(Set(strategy.hits.compactMap(\.para)) == ["13.5", "13.6"])
+        #expect(try search("最不发达 heading:战略").hits.isEmpty)
+        #expect(try search("妇女", { $0.filters = .init(doc: ["itc.txt"]) }).hits.map(\.doc) == ["itc.txt"])
+    }
+
+    @Test("a word that matches nothing relaxes the query and is reported missing")
+    func relaxed() throws {
+        let r = try search("妇女 火星")
+        #expect(!r.exact)
+        #expect(r.missing == ["火星"])
+        #expect(!r.hits.isEmpty)
+        let strict = try search("妇女 市场")
+        #expect(strict.exact && strict.missing.isEmpty)
+        let none = try search("火星")
+        #expect(none.hits.isEmpty && none.missing == ["火星"])
+    }
+
+    @Test("get returns the whole section; documents lists the indexed files")
+    func getAndDocuments() throws {
+        let hit = try #require(try search("\"电子商务\"").hits.first)
+        let section = try #require(try searcher.section(id: hit.id))
+        #expect(section.text.contains("青年企业家"))
+        #expect(section.para == "13.6")
+        #expect(try searcher.section(id: "nope") == nil)
+        #expect(Set(try searcher.documents().map(\.id)) == ["itc.txt", "un.txt"])
+    }
+
+    @Test("collapse per document and paging")
+    func perDoc() throws {
+        let all = try search("的 OR 妇女 OR 出口", { $0.limit = 100 })
+        let collapsed = try search("的 OR 妇女 OR 出口", { $0.perDoc = 1; $0.limit = 100 })
+        #expect(Set(collapsed.hits.map(\.doc)).count == collapsed.hits.count)
+        #expect(all.hits.count > collapsed.hits.count)
+        let page = try search("的 OR 妇女 OR 出口", { $0.offset = 1; $0.limit = 1 })
+        #expect(page.hits.first?.id == all.hits[1].id)
+        #expect(page.hits.first?.rank == 2)
+    }
+}

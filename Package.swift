@@ -16,6 +16,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Link-only: Xapian's headers are C++, so Swift never imports them.
@@ -43,11 +46,23 @@ let package = Package(
         .target(name: "PlanIndex", dependencies: ["XapianKit", "PlanAnalyzer", "PlanProtocol"]),
         // The daemon's wire format: Codable requests, responses and error codes; no I/O.
         .target(name: "PlanProtocol"),
+        // The Unix-socket server: connections, request routing, readers and the writer, signals.
+        .target(
+            name: "PlanDaemon",
+            dependencies: [
+                "PlanIndex", "PlanProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "plansearch",
             dependencies: [
-                "XapianKit", "PlanAnalyzer", "PlanIndex",
+                "XapianKit", "PlanAnalyzer", "PlanIndex", "PlanProtocol", "PlanDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

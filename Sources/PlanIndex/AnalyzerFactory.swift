@@ -15,3 +15,13 @@ extension AnalyzerChoice {
         }
     }
 }
+
+extension AnalyzerChoice {
+    /// The query side of the same analyzer.
+    public func makeQueryAnalyzer(for schema: Schema) throws -> any QueryAnalyzer {
+        switch self {
+        case .plansearch, .xapianNgram:
+            return XapianNgramQueryAnalyzer()
+        }
+    }
+}

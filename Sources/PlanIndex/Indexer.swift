@@ -268,7 +268,7 @@ public final class Indexer {
         return files.sorted()
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         let (s, atto) = duration.components
         return Double(s) + Double(atto) * 1e-18
     }

@@ -3,11 +3,14 @@ import ArgumentParser
 /// The `plansearch` binary: one executable, a subcommand per job. Each subcommand only parses
 /// arguments and formats output; the work lives in the libraries.
 @main
-struct PlanSearchCommand: ParsableCommand {
+struct PlanSearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansearch",
         abstract: "Full-text search for Chinese-language planning documents.",
         version: PlanSearchVersion.string,
-        subcommands: [VersionCommand.self, IndexCommand.self, SectionsCommand.self, DatabaseInfoCommand.self]
+        subcommands: [
+            IndexCommand.self, ServeCommand.self, SearchCommand.self, GetCommand.self, DocumentsCommand.self,
+            StatsCommand.self, ReindexCommand.self, SectionsCommand.self, DatabaseInfoCommand.self, VersionCommand.self,
+        ]
     )
 }

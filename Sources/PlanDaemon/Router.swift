@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import PlanIndex
+import PlanProtocol
+import Synchronization
+
+/// What the daemon was started with.
+public struct DaemonConfiguration: Sendable {
+    public var databasePath: String
+    public var socketPath: String
+    public var schema: Schema
+    public var analyzer: AnalyzerChoice
+    /// The roots given at start: `reindex` works only under them.
+    public var roots: [String]
+    public var readers: Int
+    public var maxConnections: Int
+    public var version: String
+
+    public init(databasePath: String, socketPath: String, schema: Schema, analyzer: AnalyzerChoice,
+                roots: [String], readers: Int = 2, maxConnections: Int = 64, version: String) {
+        self.databasePath = databasePath
+        self.socketPath = socketPath
+        self.schema = schema
+        self.analyzer = analyzer
+        self.roots = roots.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        self.readers = readers
+        self.maxConnections = maxConnections
+        self.version = version
+    }
+}
+
+/// Turns request lines into response lines: parsing, validation, dispatch to the readers or
+/// the writer, error mapping. Knows nothing of sockets, so it is tested directly.
+public final class Router: Sendable {
+    let configuration: DaemonConfiguration
+    let readers: ReaderPool
+    let writer: ConfinedWorker<Indexer>
+    let stats = DaemonStats()
+    let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let config = configuration
+        let documentAnalyzer = try config.analyzer.make(for: config.schema)
+        let queryAnalyzer = try config.analyzer.makeQueryAnalyzer(for: config.schema)
+        // The writer opens first so that the database exists before any reader opens it.
+        let indexer = try Indexer(databasePath: config.databasePath, schema: config.schema, analyzer: documentAnalyzer)
+        let box = UncheckedBox(indexer)
+        writer = ConfinedWorker(label: "plansearch.writer") {
+            // Created on the caller's thread before any use; from here on touched only by the
+            // writer's queue.
+            box.value
+        }
+        readers = ReaderPool(count: max(1, config.readers)) {
+            try Searcher(databasePath: config.databasePath, schema: config.schema, analyzer: queryAnalyzer)
+        }
+    }
+
+    /// Indexes `paths` (or every root) on the writer's thread; readers reopen afterwards.
+    public func reindex(paths: [String]?) async throws -> IndexSummary {
+        let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
+        guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
+        let summary = try await writer.run { indexer in
+            try indexer.index(paths: targets)
+        }
+        readers.generation.add(1, ordering: .releasing)
+        logger.info("reindexed", metadata: [
+            "added": "\(summary.added)", "updated": "\(summary.updated)", "removed": "\(summary.removed)",
+            "failed": "\(summary.failed)", "seconds": "\(String(format: "%.3f", summary.seconds))",
+        ])
+        return summary
+    }
+
+    /// A path for `reindex`: it must lie under a root the daemon was started with.
+    func allowedPath(_ path: String) throws(ProtocolError) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        for root in configuration.roots {
+            let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+            if absolute == resolvedRoot || absolute.hasPrefix(resolvedRoot + "/") {
+                // Index under the root as given, so document ids stay relative to it.
+                return root + absolute.dropFirst(resolvedRoot.count)
+            }
+        }
+        throw ProtocolError(.invalidParams, "\(path) is not under a root this daemon indexes (\(configuration.roots.joined(separator: ", ")))")
+    }
+
+    /// Answers one request line with one response line.
+    public func respond(to line: [UInt8]) async -> [UInt8] {
+        let started = ContinuousClock.now
+        let (response, failed, method) = await answer(line)
+        let ms = Indexer.seconds(ContinuousClock.now - started) * 1000
+        stats.record(latencyMs: ms, failed: failed)
+        logger.debug("request", metadata: ["method": "\(method)", "ms": "\(String(format: "%.2f", ms))", "failed": "\(failed)"])
+        return response
+    }
+
+    private func answer(_ line: [UInt8]) async -> ([UInt8], Bool, String) {
+        let request: Request
+        switch Request.parse(line) {
+        case let .success(r): request = r
+        case let .failure(error): return (Response.error(id: error.id, error), true, "-")
+        }
+        do {
+            let bytes = try await dispatch(request)
+            return (bytes, false, request.method)
+        } catch let error as ProtocolError {
+            return (Response.error(id: request.id, error), true, request.method)
+        } catch let error as IndexError {
+            return (Response.error(id: request.id, ProtocolError(.internalError, error.description)), true, request.method)
+        } catch {
+            logger.error("request failed", metadata: ["method": "\(request.method)", "error": "\(error)"])
+            return (Response.error(id: request.id, ProtocolError(.internalError, "\(error)")), true, request.method)
+        }
+    }
+
+    private func dispatch(_ request: Request) async throws -> [UInt8] {
+        switch request.method {
+        case "ping":
+            return Response.result(id: request.id, PingResult(version: configuration.version))
+        case "search":
+            let params = try request.decodeParams(SearchParams.self).validated()
+            let result = try await readers.run { try $0.search(params) }
+            return Response.result(id: request.id, result)
+        case "get":
+            let params = try request.decodeParams(GetParams.self)
+            guard let section = try await readers.run({ try $0.section(id: params.id) }) else {
+                throw ProtocolError(.notFound, "no section with id \(params.id)")
+            }
+            return Response.result(id: request.id, section)
+        case "documents":
+            let records = try await readers.run { try $0.documents() }
+            let formatter = ISO8601DateFormatter()
+            let documents = records.sorted { $0.id < $1.id }.map {
+                DocumentInfo(id: $0.id, title: $0.title, path: $0.file, sections: $0.sections, hash: $0.hash,
+                             indexed: formatter.string(from: Date(timeIntervalSince1970: $0.indexedAt)), year: $0.year)
+            }
+            return Response.result(id: request.id, DocumentsResult(documents: documents))
+        case "stats":
+            let (documents, sections) = try await readers.run { s in (try s.documents().count, try s.sectionCount()) }
+            let snapshot = stats.snapshot()
+            let result = StatsResult(
+                documents: documents, sections: sections, indexBytes: Self.directorySize(configuration.databasePath),
+                uptimeS: (Date().timeIntervalSince(stats.started) * 10).rounded() / 10, requests: snapshot.requests,
+                errors: snapshot.errors, connections: snapshot.connections,
+                latencyMs: .init(p50: snapshot.p50, p90: snapshot.p90, p99: snapshot.p99, max: snapshot.max),
+                database: configuration.databasePath)
+            return Response.result(id: request.id, result)
+        case "reindex":
+            let params = try request.decodeParams(ReindexParams.self)
+            let summary = try await reindex(paths: params.paths)
+            return Response.result(id: request.id, summary)
+        default:
+            throw ProtocolError(.methodNotFound, "no method \"\(request.method)\" (ping, search, get, documents, stats, reindex)")
+        }
+    }
+
+    static func directorySize(_ path: String) -> Int {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return files.reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? NSNumber)??.intValue ?? 0
+            return total + size
+        }
+    }
+
+    public func shutdown() async {
+        await readers.shutdown()
+        await writer.shutdown { indexer in try? indexer.close() }
+    }
+}
+
+/// Moves a value that is not Sendable to the one thread that will own it from then on.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import PlanDaemon
+import PlanProtocol
+
+/// Options every client command shares.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The daemon's socket (default: $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
+    var socket: String?
+
+    func connect() throws -> DaemonClient {
+        do {
+            return try DaemonClient(socketPath: socket ?? SocketLocation.defaultPath())
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
+}
+
+/// `plansearch search`: ask the daemon, print hits for people, JSON, or vimgrep lines.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "search", abstract: "Search through the running daemon.")
+
+    @OptionGroup var client: ClientOptions
+
+    @Flag(help: "Print the daemon's JSON result.")
+    var json = false
+
+    @Flag(help: "Print file:line:column:text lines, one hit each, for an editor's grep integration.")
+    var vimgrep = false
+
+    @Option(help: "Most hits to show.")
+    var limit = 10
+
+    @Option(help: "At most this many hits per document.")
+    var perDoc: Int?
+
+    @Argument(help: "The query: words (all required), \"exact phrases\", -excluded, a OR b, doc:ID, heading:TEXT.")
+    var query: [String]
+
+    func run() throws {
+        let connection = try client.connect()
+        var params: [String: Any] = ["query": query.joined(separator: " "), "limit": limit]
+        if let perDoc { params["per_doc"] = perDoc }
+        let object: [String: Any]
+        do {
+            object = try connection.call(method: "search", params: params)
+        } catch {
+            throw CommandError("\(error)")
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: object["result"] ?? [:], options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let data = try JSONSerialization.data(withJSONObject: object["result"] ?? [:])
+        let result = try JSONDecoder().decode(SearchResult.self, from: data)
+        for hit in result.hits {
+            let snippet = hit.snippet.replacingOccurrences(of: "\n", with: " ")
+            if vimgrep {
+                print("\(hit.file):\(hit.line):1:\(snippet)")
+            } else {
+                let heading = hit.heading.last.map { " \($0)" } ?? ""
+                let para = hit.para.map { " ¶\($0)" } ?? ""
+                print("\(hit.file):\(hit.line):\(heading)\(para) — \(snippet)")
+            }
+        }
+        if !vimgrep {
+            var footer = "\(result.hits.count) of about \(result.total) (\(String(format: "%.1f", result.tookMs)) ms)"
+            if !result.exact { footer += "; not found together: \(result.missing.joined(separator: ", "))" }
+            FileHandle.standardError.write(Data((footer + "\n").utf8))
+        }
+    }
+}
+
+/// `plansearch get ID`, `stats`, `documents`, `reindex`: one request each, JSON out.
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print one section by id (JSON).")
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "The section id.") var id: String
+    func run() throws { try ClientCall.print(client, "get", ["id": id]) }
+}
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Print the daemon's statistics (JSON).")
+    @OptionGroup var client: ClientOptions
+    func run() throws { try ClientCall.print(client, "stats", [:]) }
+}
+
+struct DocumentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "documents", abstract: "List indexed documents (JSON).")
+    @OptionGroup var client: ClientOptions
+    func run() throws { try ClientCall.print(client, "documents", [:]) }
+}
+
+struct ReindexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reindex", abstract: "Ask the daemon to reindex (JSON summary).")
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "Paths under the daemon's roots (default: all roots).") var paths: [String] = []
+    func run() throws {
+        let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let object = try ClientCall.print(client, "reindex", absolute.isEmpty ? [:] : ["paths": absolute])
+        if let failed = (object["result"] as? [String: Any])?["failed"] as? Int, failed > 0 { throw ExitCode(1) }
+    }
+}
+
+enum ClientCall {
+    @discardableResult
+    static func print(_ client: ClientOptions, _ method: String, _ params: [String: Any]) throws -> [String: Any] {
+        let connection = try client.connect()
+        do {
+            let object = try connection.call(method: method, params: params)
+            let data = try JSONSerialization.data(withJSONObject: object["result"] ?? [:], options: [.sortedKeys, .withoutEscapingSlashes])
+            Swift.print(String(decoding: data, as: UTF8.self))
+            return object
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import PlanDaemon
+import PlanIndex
+
+/// `plansearch serve`: index the given paths, then answer requests on the socket until SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the search daemon on a Unix socket.")
+
+    @Option(help: "The index directory (created if missing).")
+    var db: String
+
+    @Option(help: "The socket path (default: $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
+    var socket: String?
+
+    @Option(help: "Schema name (in IndexSchemas/) or path to a schema file.")
+    var schema = "un-plan"
+
+    @Option(help: "Analyzer: plansearch or xapian-ngram (the baseline).")
+    var analyzer = "plansearch"
+
+    @Option(help: "Reader threads answering searches in parallel.")
+    var readers = 2
+
+    @Option(help: "Most connections at once; more get `overloaded`.")
+    var maxConnections = 64
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Argument(help: "Files and directories to index at start (and the only places `reindex` may touch).")
+    var paths: [String] = []
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level \(logLevel)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "plansearch")
+        let loaded = try CommandSupport.loadSchema(schema)
+        guard let choice = AnalyzerChoice(rawValue: analyzer) else {
+            throw ValidationError("unknown analyzer \(analyzer) (plansearch or xapian-ngram)")
+        }
+        let socketPath = socket ?? SocketLocation.defaultPath()
+        do {
+            try SocketLocation.prepare(socketPath)
+        } catch {
+            throw CommandError("\(error)")
+        }
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(configuration: DaemonConfiguration(
+                databasePath: db, socketPath: socketPath, schema: loaded, analyzer: choice, roots: paths,
+                readers: readers, maxConnections: maxConnections, version: PlanSearchVersion.string), logger: logger)
+        } catch let error as IndexError {
+            throw CommandError(error.description)
+        }
+        // Signals arrive on a dispatch source, not in a C handler, so shutting down can log and
+        // close channels safely.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let sources = [SIGTERM, SIGINT].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { daemon.requestShutdown() }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        if !paths.isEmpty {
+            let summary = try await daemon.router.reindex(paths: nil)
+            logger.info("indexed at start", metadata: ["documents": "\(summary.documents)", "sections": "\(summary.sections)",
+                                                      "failed": "\(summary.failed)"])
+            for failure in summary.failures {
+                logger.warning("not indexed", metadata: ["file": "\(failure.file)", "reason": "\(failure.message)"])
+            }
+        }
+        try await daemon.run()
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Glibc
+import Testing
+
+@Suite("The daemon on a real socket", .serialized)
+struct DaemonTests {
+    @Test("every method answers")
+    func methods() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        let ping = try c.request(#"{"id":1,"method":"ping"}"#)
+        #expect(ping.result?["protocol"] as? Int == 1)
+        #expect(ping["id"] as? Int == 1)
+
+        let search = try c.request(#"{"id":"s","method":"search","params":{"query":"\"必不可少\"","with_text":true}}"#)
+        let hit = try #require(search.hits.first)
+        #expect(hit["para"] as? String == "13.5")
+        #expect((hit["file"] as? String)?.hasSuffix("/plans/itc.txt") == true)
+        #expect(hit["line"] as? Int == 7)
+        #expect((hit["text"] as? String)?.contains("必不可少") == true)
+        #expect(search.result?["exact"] as? Bool == true)
+        #expect((hit["highlights"] as? [[Int]])?.isEmpty == false)
+
+        let id = try #require(hit["id"] as? String)
+        let get = try c.request(#"{"id":2,"method":"get","params":{"id":"\#(id)"}}"#)
+        #expect((get.result?["text"] as? String)?.contains("国际贸易中心") == true)
+        #expect(try c.request(#"{"id":3,"method":"get","params":{"id":"nope"}}"#).errorCode == "not_found")
+
+        let documents = try c.request(#"{"id":4,"method":"documents"}"#)
+        let docs = (documents.result?["documents"] as? [[String: Any]]) ?? []
+        #expect(Set(docs.compactMap { $0["id"] as? String }) == ["itc.txt", "un.txt"])
+        #expect(docs.allSatisfy { ($0["hash"] as? String)?.count == 32 && $0["indexed"] is String })
+
+        let stats = try c.request(#"{"id":5,"method":"stats"}"#)
+        #expect(stats.result?["documents"] as? Int == 2)
+        #expect((stats.result?["requests"] as? Int ?? 0) >= 4)
+        #expect(stats.result?["latency_ms"] is [String: Any])
+
+        let reindex = try c.request(#"{"id":6,"method":"reindex"}"#)
+        #expect(reindex.result?["unchanged"] as? Int == 2)
+        let outside = try c.request(#"{"id":7,"method":"reindex","params":{"paths":["/etc"]}}"#)
+        #expect(outside.errorCode == "invalid_params")
+
+        let filtered = try c.request(#"{"id":8,"method":"search","params":{"query":"妇女","filters":{"doc":["un.txt"]}}}"#)
+        #expect(filtered.hits.map { $0["doc"] as? String } == ["un.txt"])
+        let relaxed = try c.request(#"{"id":9,"method":"search","params":{"query":"妇女 火星"}}"#)
+        #expect(relaxed.result?["exact"] as? Bool == false)
+        #expect(relaxed.result?["missing"] as? [String] == ["火星"])
+    }
+
+    @Test("a changed file is searchable after reindex, while searches go on")
+    func reindexWhileSearching() async throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        try Data(" 2.1 新增的段落：泥炭地保护。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/new.txt"))
+        let socket = d.socket
+        // 16 clients search continuously while one client reindexes.
+        let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    let c = try RawClient(socket)
+                    var bad = 0
+                    for i in 0..<30 {
+                        let r = try c.request(#"{"id":\#(i),"method":"search","params":{"query":"妇女"}}"#)
+                        if r.hits.isEmpty { bad += 1 }
+                    }
+                    return bad
+                }
+            }
+            group.addTask {
+                let c = try RawClient(socket)
+                let r = try c.request(#"{"id":"r","method":"reindex"}"#)
+                return r.result?["added"] as? Int == 1 ? 0 : 1000
+            }
+            var total = 0
+            for try await n in group { total += n }
+            return total
+        }
+        #expect(failures == 0)
+        let c = try RawClient(d.socket)
+        #expect(try c.request(#"{"id":1,"method":"search","params":{"query":"泥炭地"}}"#).hits.count == 1)
+    }
+
+    @Test("pipelining 100 requests in one write; answers in order")
+    func pipelining() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        var batch = ""
+        for i in 0..<100 {
+            batch += i % 2 == 0 ? #"{"id":\#(i),"method":"ping"}"# : #"{"id":\#(i),"method":"search","params":{"query":"妇女"}}"#
+            batch += "\n"
+        }
+        try c.send(batch)
+        for i in 0..<100 {
+            let r = try #require(try c.readResponse())
+            #expect(r["id"] as? Int == i)
+            #expect(r["error"] == nil)
+        }
+    }
+
+    @Test("byte-at-a-time writes and a half-close still get every answer")
+    func slowAndHalfClosed() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        for byte in Array(#"{"id":"slow","method":"search","params":{"query":"妇女"}}"#.utf8) + [0x0A] {
+            try c.send([byte])
+        }
+        #expect(try c.readResponse()?["id"] as? String == "slow")
+        try c.send(#"{"id":1,"method":"ping"}"# + "\n" + #"{"id":2,"method":"search","params":{"query":"电子商务"}}"# + "\n")
+        c.halfClose()
+        #expect(try c.readResponse()?["id"] as? Int == 1)
+        let last = try c.readResponse()
+        #expect(last?["id"] as? Int == 2)
+        #expect(last?.hits.isEmpty == false)
+        #expect(try c.readResponse() == nil)
+    }
+
+    @Test("bad input gets an error and the connection stays usable")
+    func badInput() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        let cases: [([UInt8], String)] = [
+            (Array("not json".utf8), "parse_error"),
+            ([0xFF, 0xFE, 0x7B, 0x7D], "parse_error"),
+            (Array("[1,2]".utf8), "invalid_request"),
+            (Array(#"{"id":1}"#.utf8), "invalid_request"),
+            (Array(#"{"id":1,"method":"fly"}"#.utf8), "method_not_found"),
+            (Array(#"{"id":1,"method":"search","params":{"query":5}}"#.utf8), "invalid_params"),
+            (Array(#"{"id":1,"method":"search","params":{}}"#.utf8), "invalid_params"),
+            (Array(#"{"id":1,"method":"search","params":{"query":"a","limit":100000}}"#.utf8), "invalid_params"),
+            (Array(#"{"id":1,"method":"search","params":"x"}"#.utf8), "invalid_params"),
+            (Array((String(repeating: "[", count: 100_000)).utf8), "invalid_request"),
+            (Array(#"{"id":{"a":1},"method":"ping"}"#.utf8), "invalid_request"),
+        ]
+        for (bytes, code) in cases {
+            try c.send(bytes + [0x0A])
+            let r = try #require(try c.readResponse())
+            #expect(r.errorCode == code, "\(String(decoding: bytes.prefix(40), as: UTF8.self))")
+            #expect(try c.request(#"{"id":"ok","method":"ping"}"#).result != nil)
+        }
+    }
+
+    @Test("a line over 1 MiB gets too_large and the connection closes; others go on")
+    func tooLarge() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        try? c.send(#"{"id":1,"method":"search","params":{"query":""# + String(repeating: "a", count: 1_100_000))
+        let r = try c.readResponse()
+        #expect(r?.errorCode == "too_large")
+        #expect(try c.readResponse() == nil)
+        #expect(try RawClient(d.socket).request(#"{"id":2,"method":"ping"}"#).result != nil)
+    }
+
+    @Test("more connections than allowed get overloaded")
+    func overloaded() throws {
+        let d = try DaemonHarness(extraArguments: ["--max-connections", "2"])
+        defer { d.stopAndCollectLog() }
+        let a = try RawClient(d.socket), b = try RawClient(d.socket)
+        #expect(try a.request(#"{"id":1,"method":"ping"}"#).result != nil)
+        #expect(try b.request(#"{"id":1,"method":"ping"}"#).result != nil)
+        let c = try RawClient(d.socket)
+        #expect(try c.readResponse()?.errorCode == "overloaded")
+    }
+
+    @Test("SIGTERM removes the socket and exits 0; a stale socket is replaced; a live one is respected")
+    func lifecycle() throws {
+        let d = try DaemonHarness()
+        // A second daemon on the same socket refuses to start.
+        let second = try Binary.run(["serve", "--db", d.dir.path + "/db2", "--socket", d.socket])
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("already running"))
+        // Socket permissions: owner only.
+        var info = stat()
+        #expect(stat(d.socket, &info) == 0 && (info.st_mode & 0o777) == 0o600)
+
+        let c = try RawClient(d.socket)
+        _ = try c.request(#"{"id":1,"method":"ping"}"#)
+        let log = d.stopAndCollectLog()
+        #expect(d.running.process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: d.socket))
+        #expect(log.contains("stopped"))
+
+        // A stale socket file (a daemon that was SIGKILLed) is taken over.
+        let crashed = try Binary.start(["serve", "--db", d.db, "--socket", d.socket])
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: d.socket), waited < 600 { Thread.sleep(forTimeInterval: 0.05); waited += 1 }
+        kill(crashed.process.processIdentifier, SIGKILL)
+        crashed.process.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: d.socket))
+        let again = try DaemonHarness(plans: d.plans)
+        defer { again.stopAndCollectLog() }
+        _ = again
+    }
+
+    @Test("the command-line client: search, vimgrep, and a clear message when no daemon runs")
+    func cli() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let text = try Binary.run(["search", "--socket", d.socket, "妇女"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("/plans/itc.txt:7:"))
+        let vimgrep = try Binary.run(["search", "--socket", d.socket, "--vimgrep", "\"电子商务\""])
+        #expect(vimgrep.stdout.split(separator: "\n").first?.hasSuffix("13.6 电子商务和青年企业家。") == true)
+        #expect(vimgrep.stdout.hasPrefix(d.plans + "/itc.txt:11:1:"))
+        let none = try Binary.run(["search", "--socket", d.dir.path + "/none.sock", "妇女"])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("no PlanSearch daemon"))
+    }
+}

@@ -138,11 +138,14 @@ public final class Searcher {
         var counts: [Int] = []
         if required.count > 1 {
             var probe = SearchOptions()
+            // With nothing to check Xapian may estimate 0 for a conjunction that matches:
+            // checking one document makes "matches anything" certain.
             probe.limit = 0
-            probe.checkAtLeast = 0
+            probe.checkAtLeast = 1
             for clause in required {
                 let q = filterQueries.isEmpty ? clause.query : .filter(clause.query, .and(filterQueries))
-                counts.append(try database.search(q, options: probe).estimatedMatches)
+                let r = try database.search(q, options: probe)
+                counts.append(max(r.estimatedMatches, r.lowerBound))
             }
         }
         var active = required

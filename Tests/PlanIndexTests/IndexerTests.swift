@@ -154,3 +154,19 @@ struct IndexerTests {
         try checkConsistent()
     }
 }
+
+@Suite("Searching the corpus (baseline analyzer)", .enabled(if: Paths.hasCorpus))
+struct CorpusSearchTests {
+    @Test("relaxing keeps the word that matches")
+    func relaxOnCorpus() throws {
+        let scratch = try Scratch()
+        let schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema, analyzer: XapianNgramAnalyzer(), durable: false)
+        _ = try indexer.index(paths: [Paths.corpus + "/itc-programme-plan-2021.txt"])
+        try indexer.close()
+        let searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema, analyzer: XapianNgramQueryAnalyzer())
+        let r = try searcher.search(.init(query: "妇女 火星"))
+        #expect(r.missing == ["火星"])
+        #expect(!r.hits.isEmpty)
+    }
+}

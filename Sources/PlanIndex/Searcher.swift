@@ -167,7 +167,13 @@ public final class Searcher {
             }
             if active.isEmpty { results = try database.search(.matchNothing, options: options) }
         } else if required.count == 1, results.estimatedMatches == 0 {
-            missing = [required[0].text]
+            // Nothing matched: the word is missing only if the index has it nowhere (filters
+            // or exclusions may be what left nothing).
+            var probe = SearchOptions()
+            probe.limit = 0
+            probe.checkAtLeast = 1
+            let alone = try database.search(required[0].query, options: probe)
+            if max(alone.estimatedMatches, alone.lowerBound) == 0 { missing = [required[0].text] }
         }
 
         let highlightWords = active.flatMap { $0.words.flatMap(\.highlights) } + optional.flatMap(\.highlights)

@@ -68,7 +68,7 @@ struct SearchCommand: ParsableCommand {
         if !vimgrep {
             var footer = "\(result.hits.count) of about \(result.total) (\(String(format: "%.1f", result.tookMs)) ms)"
             if !result.exact { footer += "; not found together: \(result.missing.joined(separator: ", "))" }
-            FileHandle.standardError.write(Data((footer + "\n").utf8))
+            print(footer)
         }
     }
 }

@@ -71,8 +71,28 @@ public final class Daemon: Sendable {
         logger.info("stopped")
     }
 
+    private let watcher = Mutex<Watcher?>(nil)
+
+    /// Reindexes the roots whenever files under them change (debounced), until shutdown.
+    public func watchRoots() throws {
+        let roots = configuration.roots
+        guard !roots.isEmpty else { throw DaemonError("--watch needs paths to watch") }
+        let router = self.router
+        let logger = self.logger
+        let w = try Watcher(roots: roots, ignoring: configuration.databasePath, logger: logger) {
+            do {
+                _ = try await router.reindex(paths: nil)
+            } catch {
+                logger.error("reindex after a change failed", metadata: ["error": "\(error)"])
+            }
+        }
+        watcher.withLock { $0 = w }
+        w.start()
+    }
+
     /// Stops accepting, lets busy connections finish their request, closes idle ones.
     public func requestShutdown() {
+        watcher.withLock { $0?.stop() }
         let (server, idle) = state.withLock { s -> (Channel?, [Channel]) in
             s.shuttingDown = true
             return (s.server, s.connections.values.filter { !$0.busy }.map(\.channel))

@@ -28,6 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most connections at once; more get `overloaded`.")
     var maxConnections = 64
 
+    @Flag(help: "Watch the paths (inotify) and reindex when files change.")
+    var watch = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -80,6 +83,13 @@ struct ServeCommand: AsyncParsableCommand {
                                                       "failed": "\(summary.failed)"])
             for failure in summary.failures {
                 logger.warning("not indexed", metadata: ["file": "\(failure.file)", "reason": "\(failure.message)"])
+            }
+        }
+        if watch {
+            do {
+                try daemon.watchRoots()
+            } catch {
+                throw CommandError("\(error)")
             }
         }
         try await daemon.run()

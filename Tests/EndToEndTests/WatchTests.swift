@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@Suite("serve --watch", .serialized)
+struct WatchTests {
+    /// Polls a search until it gives `expected` hits or the time is up; returns the seconds taken.
+    func waitFor(_ c: RawClient, _ query: String, hits expected: Int, within seconds: Double = 10) throws -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            let r = try c.request(#"{"id":1,"method":"search","params":{"query":"\#(query)"}}"#)
+            if r.hits.count == expected { return Date().timeIntervalSince(start) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+
+    @Test("added, saved-by-rename, deleted files and new directories are picked up; no reindex loop")
+    func watching() throws {
+        let d = try DaemonHarness(extraArguments: ["--watch"])
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+
+        try Data(" 3.1 泥炭地保护和湿地。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/new.txt"))
+        let added = try waitFor(c, "泥炭地", hits: 1)
+        #expect(added != nil)
+        if let added { #expect(added < 3, "took \(added) s") }
+
+        // An editor's save: write a temporary file, then rename it over the original.
+        try Data(" 3.1 红树林恢复。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/.new.txt.tmp"))
+        _ = rename(d.plans + "/.new.txt.tmp", d.plans + "/new.txt")
+        #expect(try waitFor(c, "红树林", hits: 1) != nil)
+        #expect(try waitFor(c, "泥炭地", hits: 0) != nil)
+
+        // A directory created later, with a file in it.
+        try FileManager.default.createDirectory(atPath: d.plans + "/later/deeper", withIntermediateDirectories: true)
+        try Data(" 4.1 沙漠化防治。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/later/deeper/x.txt"))
+        #expect(try waitFor(c, "沙漠化", hits: 1) != nil)
+
+        try FileManager.default.removeItem(atPath: d.plans + "/new.txt")
+        #expect(try waitFor(c, "红树林", hits: 0) != nil)
+
+        // Once quiet, nothing more happens: no reindex is logged after the changes settled.
+        Thread.sleep(forTimeInterval: 1.0)
+        let quietSince = Date()
+        Thread.sleep(forTimeInterval: 2.5)
+        let log = d.stopAndCollectLog()
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let reindexTimes = log.split(separator: "\n").filter { $0.contains("reindexed") }.compactMap {
+            formatter.date(from: String($0.split(separator: " ").first ?? ""))
+        }
+        #expect(reindexTimes.count >= 4)
+        #expect(reindexTimes.allSatisfy { $0 < quietSince.addingTimeInterval(1) }, "a reindex after the changes settled: \(reindexTimes)")
+        #expect(log.contains("watching"))
+    }
+}

@@ -10,6 +10,7 @@ public final class Searcher {
     public let layout: IndexLayout
     let analyzer: any QueryAnalyzer
     let database: Database
+    let synonyms: SynonymTable
     /// Snippet length in characters.
     public var snippetLength = 160
 
@@ -17,15 +18,38 @@ public final class Searcher {
         self.schema = schema
         layout = IndexLayout(schema: schema)
         self.analyzer = analyzer
+        synonyms = try Self.loadSynonyms(schema, analyzer)
         database = try Database(path: databasePath)
     }
 
+    static func loadSynonyms(_ schema: Schema, _ analyzer: any QueryAnalyzer) throws -> SynonymTable {
+        guard let path = schema.synonymsPath else { return SynonymTable() }
+        return try SynonymTable(path: path) { normalizedKey($0, analyzer) }
+    }
+
+    /// The form synonyms are matched in: the analyzer's normalisation, without spaces.
+    static func normalizedKey(_ text: String, _ analyzer: any QueryAnalyzer) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: analyzer.normalizeForHighlighting(text).text.filter { !$0.properties.isWhitespace })
+        return String(scalars)
+    }
+
     /// Searches several databases (shards) as one.
-    public init(database: Database, schema: Schema, analyzer: any QueryAnalyzer) {
+    public init(database: Database, schema: Schema, analyzer: any QueryAnalyzer) throws {
         self.schema = schema
         layout = IndexLayout(schema: schema)
         self.analyzer = analyzer
+        synonyms = try Self.loadSynonyms(schema, analyzer)
         self.database = database
+    }
+
+    /// A query item as its synonym group: every variant as a phrase, weighed as one term.
+    private func synonymWord(_ text: String) -> QueryWord? {
+        guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
+        let words = variants.compactMap { analyzer.phrase($0, prefix: schema.fields.body.prefix) }
+        guard !words.isEmpty else { return nil }
+        return QueryWord(text: text, query: words.count == 1 ? words[0].query : .or(words.map(\.query)),
+                         required: true, highlights: words.flatMap(\.highlights))
     }
 
     deinit { try? database.close() }
@@ -72,11 +96,17 @@ public final class Searcher {
         for clause in parsed.clauses {
             var alternatives: [QueryWord] = []
             for item in clause {
+                if let group = synonymWord(item.text) {
+                    alternatives.append(group)
+                    continue
+                }
                 switch item {
                 case let .phrase(text):
                     if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix) { alternatives.append(word) }
                 case let .word(text):
-                    let words = analyzer.words(of: text, prefix: schema.fields.body.prefix)
+                    let words = analyzer.words(of: text, prefix: schema.fields.body.prefix).map { synonymWord($0.text).map { group in
+                        QueryWord(text: group.text, query: group.query, required: true, highlights: group.highlights)
+                    } ?? $0 }
                     if clause.count == 1 {
                         // An unspaced question becomes several words: content words required,
                         // function words only ranking.

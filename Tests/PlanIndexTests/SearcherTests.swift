@@ -104,6 +104,16 @@ final class SearcherTests {
         #expect(none.hits.isEmpty && none.missing == ["火星"])
     }
 
+    @Test("names find each other through the synonym list")
+    func synonyms() throws {
+        let byAcronym = try search("ITC 妇女")
+        #expect(byAcronym.hits.map(\.para) == ["13.5"])
+        #expect(byAcronym.exact)
+        #expect(try search("\"国贸中心\"").hits.map(\.para) == ["13.5"])
+        let hit = try #require(try search("国际贸易中心").hits.first)
+        #expect(!hit.highlights.isEmpty)
+    }
+
     @Test("get returns the whole section; documents lists the indexed files")
     func getAndDocuments() throws {
         let hit = try #require(try search("\"电子商务\"").hits.first)

@@ -68,7 +68,8 @@ let package = Package(
         .executableTarget(
             name: "plansearch-bench",
             dependencies: [
-                "XapianKit", "PlanAnalyzer",
+                "XapianKit", "PlanAnalyzer", "PlanIndex", "PlanProtocol", "PlanDaemon",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

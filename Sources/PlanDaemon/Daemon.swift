@@ -144,6 +144,10 @@ public final class Daemon: Sendable {
                 } catch is ByteToMessageDecoderError.PayloadTooLargeError {
                     let error = ProtocolError(.tooLarge, "request line over \(PlanProtocol.maxLineBytes) bytes; closing the connection")
                     try? await outbound.write(ByteBuffer(bytes: Response.error(id: .null, error)))
+                    // Closing with the rest of the client's line unread would send a reset that
+                    // can destroy the reply in flight: end our side, let the input drain briefly.
+                    try? await channel.close(mode: .output)
+                    try? await Task.sleep(for: .milliseconds(300))
                 }
             }
         } catch {

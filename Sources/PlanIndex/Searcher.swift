@@ -43,10 +43,30 @@ public final class Searcher {
         self.database = database
     }
 
+    /// A body query widened to the heading path and the title, which rank higher when they
+    /// match (a word in "次级方案 1 妇女经济赋权" speaks for every paragraph under it).
+    private func acrossFields(_ word: QueryWord, _ make: (String) -> Query?) -> QueryWord {
+        var alternatives = [word.query]
+        let ranking = schema.ranking
+        if ranking.headingBoost > 0, let heading = make(schema.fields.heading.prefix) {
+            alternatives.append(.scaleWeight(heading, ranking.headingBoost))
+        }
+        if ranking.titleBoost > 0, let title = make(schema.fields.title.prefix) {
+            alternatives.append(.scaleWeight(title, ranking.titleBoost))
+        }
+        var widened = word
+        widened.query = alternatives.count == 1 ? word.query : .or(alternatives)
+        return widened
+    }
+
     /// A query item as its synonym group: every variant as a phrase, weighed as one term.
     private func synonymWord(_ text: String) -> QueryWord? {
         guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
-        let words = variants.compactMap { analyzer.phrase($0, prefix: schema.fields.body.prefix) }
+        let words = variants.compactMap { variant in
+            analyzer.phrase(variant, prefix: schema.fields.body.prefix).map { word in
+                acrossFields(word) { analyzer.phrase(variant, prefix: $0)?.query }
+            }
+        }
         guard !words.isEmpty else { return nil }
         return QueryWord(text: text, query: words.count == 1 ? words[0].query : .or(words.map(\.query)),
                          required: true, highlights: words.flatMap(\.highlights))
@@ -102,11 +122,23 @@ public final class Searcher {
                 }
                 switch item {
                 case let .phrase(text):
-                    if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix) { alternatives.append(word) }
+                    if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix) {
+                        alternatives.append(acrossFields(word) { analyzer.phrase(text, prefix: $0)?.query })
+                    }
                 case let .word(text):
-                    let words = analyzer.words(of: text, prefix: schema.fields.body.prefix).map { synonymWord($0.text).map { group in
-                        QueryWord(text: group.text, query: group.query, required: true, highlights: group.highlights)
-                    } ?? $0 }
+                    let body = analyzer.words(of: text, prefix: schema.fields.body.prefix)
+                    let heading = analyzer.words(of: text, prefix: schema.fields.heading.prefix)
+                    let title = analyzer.words(of: text, prefix: schema.fields.title.prefix)
+                    let words = body.enumerated().map { i, word -> QueryWord in
+                        if let group = synonymWord(word.text) {
+                            return QueryWord(text: group.text, query: group.query, required: word.required, highlights: group.highlights)
+                        }
+                        // The analyzer segments the same text the same way whatever the prefix.
+                        return acrossFields(word) { prefix in
+                            let list = prefix == schema.fields.heading.prefix ? heading : title
+                            return i < list.count ? list[i].query : nil
+                        }
+                    }
                     if clause.count == 1 {
                         // An unspaced question becomes several words: content words required,
                         // function words only ranking.

@@ -8,6 +8,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansearch-bench",
         abstract: "PlanSearch benchmarks (run with -c release).",
-        subcommands: [XapianBench.self]
+        subcommands: [IndexBench.self, XapianBench.self]
     )
 }

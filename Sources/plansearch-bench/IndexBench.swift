@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import PlanIndex
+import XapianKit
+
+/// `plansearch-bench index`: a full index build of the corpus with PlanSearch's analyzer, beside
+/// the same sections built with Xapian's n-gram TermGenerator, in the same run.
+struct IndexBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index", abstract: "Full index build: our analyzer vs Xapian n-grams (MB/s, index size).")
+
+    @Option(help: "The corpus directory.")
+    var corpus = BenchSupport.defaultCorpus
+
+    @Option(help: "Copies of the corpus (distinct ids) to build, e.g. 20 for the scaling figure.")
+    var copies = 1
+
+    @Option(help: "Runs; medians are reported.")
+    var runs = 3
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct Build: Encodable {
+        var mb_per_s: Double
+        var seconds: Double
+        var index_bytes: Int
+        var index_bytes_per_text_mb: Double
+        var sections: Int
+    }
+
+    struct Report: Encodable {
+        var text_mb: Double
+        var copies: Int
+        var runs: Int
+        var ours_one_writer: Build
+        var ours_parallel: Build
+        var baseline: Build
+        var ratio_one_writer: Double
+        var ratio_parallel: Double
+        var size_ratio: Double
+    }
+
+    func run() throws {
+        let schema = try BenchSupport.schema()
+        let documents = try BenchSupport.sectionedCorpus(corpus, schema: schema, copies: copies)
+        let bytes = BenchSupport.textBytes(documents)
+        let ours = try AnalyzerChoice.plansearch.make(for: schema)
+        let baseline = XapianNgramAnalyzer()
+        var results: [String: [Build]] = [:]
+        for _ in 0..<runs {
+            results["baseline", default: []].append(try build(documents, schema, baseline, parallel: false, bytes: bytes))
+            results["ours", default: []].append(try build(documents, schema, ours, parallel: false, bytes: bytes))
+            results["parallel", default: []].append(try build(documents, schema, ours, parallel: true, bytes: bytes))
+        }
+        func medianBuild(_ key: String) -> Build {
+            let list = results[key] ?? []
+            let sorted = list.sorted { $0.seconds < $1.seconds }
+            return sorted[sorted.count / 2]
+        }
+        let b = medianBuild("baseline"), o = medianBuild("ours"), p = medianBuild("parallel")
+        let report = Report(text_mb: Double(bytes) / 1e6, copies: copies, runs: runs, ours_one_writer: o, ours_parallel: p,
+                            baseline: b, ratio_one_writer: o.mb_per_s / b.mb_per_s, ratio_parallel: p.mb_per_s / b.mb_per_s,
+                            size_ratio: Double(o.index_bytes) / Double(max(1, b.index_bytes)))
+        if json { try BenchSupport.printJSON(report); return }
+        print(String(format: "text: %.2f MB (%d copies), median of %d runs", report.text_mb, copies, runs))
+        for (name, r) in [("ours, one writer", o), ("ours, analysis ∥ writer", p), ("xapian n-gram", b)] {
+            print(String(format: "%-24@ %6.2f MB/s  %6.2f s  index %6.1f MB (%.1f MB per text MB)", name as NSString,
+                         r.mb_per_s, r.seconds, Double(r.index_bytes) / 1e6, r.index_bytes_per_text_mb))
+        }
+        print(String(format: "ratio: %.2fx (one writer), %.2fx (parallel); index size %.2fx the n-gram index",
+                     report.ratio_one_writer, report.ratio_parallel, report.size_ratio))
+    }
+
+    /// Builds a fresh database from `documents`; with `parallel`, documents are analysed on the
+    /// other core while the writer adds the previous batch.
+    func build(_ documents: [SectionedDocument], _ schema: Schema, _ analyzer: any DocumentAnalyzer,
+               parallel: Bool, bytes: Int) throws -> Build {
+        let path = BenchSupport.temporaryDirectory("index")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let layout = IndexLayout(schema: schema)
+        let builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
+        let writer = try WritableDatabase(path: path, mode: .createOrOverwrite)
+        let start = ContinuousClock.now
+        var sections = 0
+        if parallel {
+            // Batches of documents: analysis of batch n+1 runs on a second thread while the
+            // writer adds batch n.
+            let batches = stride(from: 0, to: documents.count, by: 1).map { [documents[$0]] }
+            var next: [(String, Document)]? = nil
+            var error: Error?
+            @Sendable func analyse(_ batch: [SectionedDocument]) -> [(String, Document)] {
+                var out: [(String, Document)] = []
+                for d in batch {
+                    for s in d.sections where s.isIndexed {
+                        if let doc = try? builder.document(for: s, of: d) { out.append((layout.sectionTerm(s.id), doc)) }
+                    }
+                }
+                return out
+            }
+            next = analyse(batches.first ?? [])
+            for i in batches.indices {
+                let current = next ?? []
+                let group = DispatchGroup()
+                let box = ResultBox()
+                if i + 1 < batches.count {
+                    let batch = batches[i + 1]
+                    DispatchQueue.global().async(group: group) { box.value = analyse(batch) }
+                }
+                for (term, doc) in current {
+                    do { try writer.replace(uniqueTerm: term, with: doc) } catch let e { error = e }
+                    sections += 1
+                }
+                group.wait()
+                next = box.value
+            }
+            if let error { throw error }
+        } else {
+            for d in documents {
+                for s in d.sections where s.isIndexed {
+                    try writer.add(try builder.document(for: s, of: d))
+                    sections += 1
+                }
+            }
+        }
+        try writer.commit()
+        let seconds = Indexer.seconds(ContinuousClock.now - start)
+        try writer.close()
+        let size = BenchSupport.directorySize(path)
+        return Build(mb_per_s: Double(bytes) / 1e6 / seconds, seconds: seconds, index_bytes: size,
+                     index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6, sections: sections)
+    }
+}
+
+/// Hands one batch of analysed documents from the analysing thread to the writer.
+final class ResultBox: @unchecked Sendable {
+    // @unchecked: written by the analysing thread before DispatchGroup.wait() returns on the
+    // writer's thread, which is the only reader; the group's wait orders the two.
+    var value: [(String, Document)]? = nil
+}

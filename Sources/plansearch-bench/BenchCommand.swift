@@ -4,10 +4,10 @@ import ArgumentParser
 /// Every figure is reported beside a baseline measured in the same run, as a ratio, because these
 /// machines are shared and absolute timings are noisy.
 @main
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansearch-bench",
         abstract: "PlanSearch benchmarks (run with -c release).",
-        subcommands: [IndexBench.self, XapianBench.self]
+        subcommands: [RelevanceBench.self, IndexBench.self, XapianBench.self]
     )
 }

@@ -242,8 +242,48 @@ public final class Searcher {
         let hits = try results.hits.map { hit in
             try makeHit(hit, highlightWords: highlightWords, withText: params.withText ?? false)
         }
+        var suggestions: [String: [String]] = [:]
+        for word in missing {
+            let found = suggest(for: word)
+            if !found.isEmpty { suggestions[word] = found }
+        }
         return SearchResult(total: results.estimatedMatches, exact: exact, missing: missing,
-                            suggestions: [:], tookMs: 0, hits: hits)
+                            suggestions: suggestions, tookMs: 0, hits: hits)
+    }
+
+    /// Indexed words one edit away from `word` (泥碳地 -> 泥炭地), most frequent first. Candidates
+    /// are the body terms sharing the first character: a typo is seldom in the first one, and
+    /// this keeps the scan to one short stretch of the term list.
+    func suggest(for word: String) -> [String] {
+        let key = Array(Self.normalizedKey(word, analyzer).unicodeScalars)
+        guard key.count >= 2, key.count <= 12, let first = key.first,
+              !word.unicodeScalars.contains(where: { $0.properties.isWhitespace }) else { return [] }
+        let prefix = schema.fields.body.prefix + String(first)
+        guard let terms = try? database.allTerms(prefix: prefix, limit: 5000) else { return [] }
+        var scored: [(String, Int)] = []
+        for entry in terms {
+            let candidate = Array(entry.term.unicodeScalars.dropFirst(schema.fields.body.prefix.unicodeScalars.count))
+            guard abs(candidate.count - key.count) <= 1, candidate != key,
+                  Self.withinOneEdit(candidate, key) else { continue }
+            scored.append((String(String.UnicodeScalarView(candidate)), entry.frequency))
+        }
+        return scored.sorted { $0.1 > $1.1 }.prefix(3).map(\.0)
+    }
+
+    /// Levenshtein distance at most 1 (one substitution, insertion or deletion).
+    static func withinOneEdit(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Bool {
+        if a.count == b.count { return zip(a, b).filter { $0 != $1 }.count <= 1 }
+        let (short, long) = a.count < b.count ? (a, b) : (b, a)
+        guard long.count - short.count == 1 else { return false }
+        var i = 0, j = 0, skipped = false
+        while i < short.count, j < long.count {
+            if short[i] == long[j] { i += 1; j += 1 } else {
+                if skipped { return false }
+                skipped = true
+                j += 1
+            }
+        }
+        return true
     }
 
     private func headingFilter(_ heading: String) -> Query {

@@ -122,6 +122,15 @@ static R guarded(pxs_error **err, R failure, F &&body) noexcept {
     return failure;
 }
 
+// Destructors may throw in theory (a writer's commits on destruction, for one): never let that out.
+template <typename T>
+static void destroy(T *handle) noexcept {
+    try {
+        delete handle;
+    } catch (...) {
+    }
+}
+
 template <typename T>
 static T &require(T *handle, const char *what) {
     if (handle == nullptr) throw shim_invalid_argument{what};
@@ -245,14 +254,8 @@ bool pxs_database_close(pxs_database *db, pxs_error **err) {
     });
 }
 
-void pxs_database_free(pxs_database *db) {
-    // A writer's destructor commits and swallows errors; XapianKit commits or closes explicitly
-    // first. Destructors may still throw in theory: never let that out.
-    try {
-        delete db;
-    } catch (...) {
-    }
-}
+// A writer's destructor commits and swallows errors; XapianKit commits or closes explicitly first.
+void pxs_database_free(pxs_database *db) { destroy(db); }
 
 bool pxs_database_reopen(pxs_database *db, bool *changed, pxs_error **err) {
     return guarded(err, false, [&] {
@@ -374,12 +377,7 @@ bool pxs_termiter_next(pxs_termiter *it, const char **term, size_t *len, uint32_
     });
 }
 
-void pxs_termiter_free(pxs_termiter *it) {
-    try {
-        delete it;
-    } catch (...) {
-    }
-}
+void pxs_termiter_free(pxs_termiter *it) { destroy(it); }
 
 }  // extern "C"
 
@@ -396,12 +394,7 @@ pxs_document *pxs_document_new(pxs_error **err) {
     return guarded<pxs_document *>(err, nullptr, [&] { return new pxs_document(); });
 }
 
-void pxs_document_free(pxs_document *doc) {
-    try {
-        delete doc;
-    } catch (...) {
-    }
-}
+void pxs_document_free(pxs_document *doc) { destroy(doc); }
 
 bool pxs_document_add_postings(pxs_document *doc, const char *terms, const uint32_t *lens,
                                const uint32_t *positions, const uint32_t *wdf_incs, size_t n,
@@ -715,12 +708,7 @@ char *pxs_query_description(const pxs_query *q, size_t *out_len, pxs_error **err
     });
 }
 
-void pxs_query_free(pxs_query *q) {
-    try {
-        delete q;
-    } catch (...) {
-    }
-}
+void pxs_query_free(pxs_query *q) { destroy(q); }
 
 }  // extern "C"
 
@@ -790,12 +778,7 @@ pxs_mset *pxs_search(const pxs_database *db, const pxs_query *query,
     });
 }
 
-void pxs_mset_free(pxs_mset *m) {
-    try {
-        delete m;
-    } catch (...) {
-    }
-}
+void pxs_mset_free(pxs_mset *m) { destroy(m); }
 
 uint32_t pxs_mset_size(const pxs_mset *m) { return m ? m->mset.size() : 0; }
 uint32_t pxs_mset_matches_estimated(const pxs_mset *m) {

@@ -10,11 +10,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "The index directory (created if missing).")
     var db: String
 
-    @Option(help: "Schema name (in IndexSchemas/) or path to a schema file.")
-    var schema = "un-plan"
-
-    @Option(help: "Analyzer: plansearch or xapian-ngram (the baseline).")
-    var analyzer = "plansearch"
+    @OptionGroup var indexing: IndexingOptions
 
     @Flag(help: "Wait for another indexer or daemon to release the index instead of failing.")
     var wait = false
@@ -26,10 +22,8 @@ struct IndexCommand: ParsableCommand {
     var paths: [String]
 
     func run() throws {
-        let loaded = try CommandSupport.loadSchema(schema)
-        guard let choice = AnalyzerChoice(rawValue: analyzer) else {
-            throw ValidationError("unknown analyzer \(analyzer) (plansearch or xapian-ngram)")
-        }
+        let loaded = try indexing.loadSchema()
+        let choice = try indexing.analyzerChoice()
         let indexer: Indexer
         do {
             indexer = try Indexer(databasePath: db, schema: loaded, analyzer: try choice.make(for: loaded), waitForLock: wait)

@@ -16,11 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The socket path (default: $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
     var socket: String?
 
-    @Option(help: "Schema name (in IndexSchemas/) or path to a schema file.")
-    var schema = "un-plan"
-
-    @Option(help: "Analyzer: plansearch or xapian-ngram (the baseline).")
-    var analyzer = "plansearch"
+    @OptionGroup var indexing: IndexingOptions
 
     @Option(help: "Reader threads answering searches in parallel.")
     var readers = 2
@@ -47,10 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "plansearch")
-        let loaded = try CommandSupport.loadSchema(schema)
-        guard let choice = AnalyzerChoice(rawValue: analyzer) else {
-            throw ValidationError("unknown analyzer \(analyzer) (plansearch or xapian-ngram)")
-        }
+        let loaded = try indexing.loadSchema()
+        let choice = try indexing.analyzerChoice()
         let socketPath = socket ?? SocketLocation.defaultPath()
         do {
             try SocketLocation.prepare(socketPath)

@@ -208,6 +208,31 @@ pxs_database *pxs_database_open(const char *path, size_t path_len, pxs_error **e
     });
 }
 
+pxs_database *pxs_database_open_remote_tcp(const char *host, size_t host_len, unsigned port,
+                                           unsigned timeout_ms, unsigned connect_timeout_ms,
+                                           pxs_error **err) {
+    return guarded<pxs_database *>(err, nullptr, [&] {
+        std::string h = bytes(host, host_len);
+        if (h.empty() || port == 0 || port > 65535) throw shim_invalid_argument{"bad host or port"};
+        auto handle = std::make_unique<pxs_database>();
+        handle->db = Xapian::Remote::open(h, port, useconds_t(timeout_ms) * 1000,
+                                          useconds_t(connect_timeout_ms) * 1000);
+        return handle.release();
+    });
+}
+
+pxs_database *pxs_database_open_remote_program(const char *program, size_t program_len,
+                                               const char *args, size_t args_len,
+                                               unsigned timeout_ms, pxs_error **err) {
+    return guarded<pxs_database *>(err, nullptr, [&] {
+        std::string p = bytes(program, program_len);
+        if (p.empty()) throw shim_invalid_argument{"empty program"};
+        auto handle = std::make_unique<pxs_database>();
+        handle->db = Xapian::Remote::open(p, bytes(args, args_len), useconds_t(timeout_ms) * 1000);
+        return handle.release();
+    });
+}
+
 pxs_database *pxs_database_new_empty(pxs_error **err) {
     return guarded<pxs_database *>(err, nullptr, [&] { return new pxs_database(); });
 }

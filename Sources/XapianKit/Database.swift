@@ -34,6 +34,43 @@ public class Database {
         self.init(handle: handle, path: path)
     }
 
+    /// A shard served by `xapian-tcpsrv` on `host:port`. Operations taking longer than
+    /// `timeout` fail with `.networkTimeout`; an unreachable server with `.network`.
+    public convenience init(remoteHost host: String, port: Int, timeout: Duration = .seconds(2),
+                            connectTimeout: Duration = .seconds(1)) throws(XapianError) {
+        guard (1...65535).contains(port) else {
+            throw XapianError(code: .invalidArgument, type: "InvalidArgumentError", message: "port \(port) out of range")
+        }
+        let handle = try shimCall { err in
+            withBytes(host) {
+                pxs_database_open_remote_tcp($0, $1, UInt32(port), Self.milliseconds(timeout),
+                                             Self.milliseconds(connectTimeout), err)
+            }
+        }
+        guard let handle else { throw XapianError(code: .unknown, type: "unknown", message: "no handle") }
+        self.init(handle: handle, path: "tcp://\(host):\(port)")
+    }
+
+    /// A shard reached through a program speaking Xapian's remote protocol on stdin/stdout,
+    /// e.g. program "ssh", arguments "host xapian-progsrv /srv/plans/shard-0".
+    public convenience init(remoteProgram program: String, arguments: String,
+                            timeout: Duration = .seconds(10)) throws(XapianError) {
+        let handle = try shimCall { err in
+            withBytes(program) { p, pn in
+                withBytes(arguments) { a, an in
+                    pxs_database_open_remote_program(p, pn, a, an, Self.milliseconds(timeout), err)
+                }
+            }
+        }
+        guard let handle else { throw XapianError(code: .unknown, type: "unknown", message: "no handle") }
+        self.init(handle: handle, path: "prog://\(program) \(arguments)")
+    }
+
+    static func milliseconds(_ d: Duration) -> UInt32 {
+        let (s, atto) = d.components
+        return UInt32(clamping: s * 1000 + atto / 1_000_000_000_000_000)
+    }
+
     /// Several databases searched as one (Xapian's `add_database`): statistics are merged, so
     /// BM25 ranks as if they were one database. The shards stay usable and still need closing.
     public convenience init(combining shards: [Database]) throws(XapianError) {

@@ -79,6 +79,15 @@ typedef enum pxs_open_mode {
 
 /// A reader over one database directory.
 pxs_database *pxs_database_open(const char *path, size_t path_len, pxs_error **err);
+/// A remote database served by xapian-tcpsrv (no authentication: loopback or a private network).
+/// `timeout_ms` bounds each operation, `connect_timeout_ms` the connection.
+pxs_database *pxs_database_open_remote_tcp(const char *host, size_t host_len, unsigned port,
+                                           unsigned timeout_ms, unsigned connect_timeout_ms,
+                                           pxs_error **err);
+/// A remote database over a program's stdin/stdout, e.g. `ssh host xapian-progsrv /path/db`.
+pxs_database *pxs_database_open_remote_program(const char *program, size_t program_len,
+                                               const char *args, size_t args_len,
+                                               unsigned timeout_ms, pxs_error **err);
 /// A reader with no databases yet; add shards with `pxs_database_add`.
 pxs_database *pxs_database_new_empty(pxs_error **err);
 /// Adds `other`'s databases to `db` so they are searched as one (statistics merged).

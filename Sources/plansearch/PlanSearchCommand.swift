@@ -10,7 +10,7 @@ struct PlanSearchCommand: AsyncParsableCommand {
         version: PlanSearchVersion.string,
         subcommands: [
             IndexCommand.self, ServeCommand.self, SearchCommand.self, GetCommand.self, DocumentsCommand.self,
-            StatsCommand.self, ReindexCommand.self, SectionsCommand.self, DatabaseInfoCommand.self, VersionCommand.self,
+            StatsCommand.self, ReindexCommand.self, SectionsCommand.self, AnalyzeCommand.self, DatabaseInfoCommand.self, VersionCommand.self,
         ]
     )
 }

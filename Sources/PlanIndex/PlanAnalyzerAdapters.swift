@@ -1,0 +1,55 @@
+import PlanAnalyzer
+import XapianKit
+
+/// PlanSearch's analyzer on the indexing side: Han characters and Latin tokens positioned,
+/// words and parts without positions.
+public struct PlanDocumentAnalyzer: DocumentAnalyzer {
+    public let analyzer: Analyzer
+
+    public init(analyzer: Analyzer) { self.analyzer = analyzer }
+
+    public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, into document: inout Document) -> UInt32 {
+        analyzer.analyze(text, startPosition: start) { token in
+            if token.position > 0 {
+                document.addPosting(prefix + token.term, at: token.position, wdfIncrement: wdf)
+            } else {
+                document.addTerm(prefix + token.term, wdfIncrement: wdf)
+            }
+        }
+    }
+}
+
+/// PlanSearch's analyzer on the query side. A word matches where the document's segmentation
+/// made it a word, or where its characters stand together (so a segmentation disagreement
+/// costs ranking, never the match); a phrase matches exactly where its characters do.
+public struct PlanQueryAnalyzer: QueryAnalyzer {
+    public let analyzer: Analyzer
+
+    public init(analyzer: Analyzer) { self.analyzer = analyzer }
+
+    public func words(of text: String, prefix: String) -> [QueryWord] {
+        analyzer.queryUnits(text).map { unit in
+            QueryWord(text: unit.text, query: Self.query(for: unit, prefix: prefix), required: unit.required,
+                      highlights: [unit.term])
+        }
+    }
+
+    static func query(for unit: QueryUnit, prefix: String) -> Query {
+        let word = Query.term(prefix + unit.term)
+        guard unit.spelling.count > 1 else { return word }
+        let spelled = Query.phrase(unit.spelling.map { .term(prefix + $0) })
+        return .or([word, spelled])
+    }
+
+    public func phrase(_ text: String, prefix: String) -> QueryWord? {
+        let terms = analyzer.phraseTerms(text)
+        guard !terms.isEmpty else { return nil }
+        let query: Query = terms.count == 1 ? .term(prefix + terms[0]) : .phrase(terms.map { .term(prefix + $0) })
+        return QueryWord(text: text, query: query, required: true, highlights: [text])
+    }
+
+    public func normalizeForHighlighting(_ text: String) -> (text: [Unicode.Scalar], origin: [Int]) {
+        let n = analyzer.normalizer.normalize(text)
+        return (n.scalars, n.origin)
+    }
+}

@@ -486,7 +486,8 @@ bool pxs_document_set_data(pxs_document *doc, const char *data, size_t len, pxs_
 
 uint32_t pxs_document_index_text(pxs_document *doc, const char *text, size_t len,
                                  const char *prefix, size_t prefix_len, uint32_t wdf_inc,
-                                 bool cjk_ngram, uint32_t start_pos, pxs_error **err) {
+                                 bool cjk_ngram, bool positional, uint32_t start_pos,
+                                 pxs_error **err) {
     return guarded<uint32_t>(err, 0, [&] {
         pxs_document &d = require(doc, "NULL document");
         if (!d.termgen) {
@@ -495,7 +496,10 @@ uint32_t pxs_document_index_text(pxs_document *doc, const char *text, size_t len
         }
         d.termgen->set_flags(cjk_ngram ? Xapian::TermGenerator::FLAG_CJK_NGRAM : 0);
         d.termgen->set_termpos(start_pos);
-        d.termgen->index_text(bytes(text, len), wdf_inc, bytes(prefix, prefix_len));
+        if (positional)
+            d.termgen->index_text(bytes(text, len), wdf_inc, bytes(prefix, prefix_len));
+        else
+            d.termgen->index_text_without_positions(bytes(text, len), wdf_inc, bytes(prefix, prefix_len));
         // The TermGenerator writes into its own copy of the document handle, which shares the
         // underlying object with d.doc, so nothing needs copying back.
         return d.termgen->get_termpos();

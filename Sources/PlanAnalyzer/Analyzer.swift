@@ -12,6 +12,9 @@ import Synchronization
 public final class Analyzer: Sendable {
     public let normalizer: Normalizer
     public let lexicon: Lexicon
+    /// Whether documents also get the dictionary words inside longer words. A query word always
+    /// also matches by its characters, so sub-words only sharpen ranking; they cost index time.
+    let includeSubwords = ProcessInfo.processInfo.environment["PLANSEARCH_SUBWORDS"] != "0"
 
     public struct Options: Sendable, Hashable {
         public var lexicons: [String]
@@ -240,7 +243,7 @@ public final class Analyzer: Sendable {
                 for (a, b) in segment(chars) where b - a >= 2 {
                     let start = origin[run.indices[a]], end = origin[run.indices[b - 1] + 1]
                     emit(Token(term: Self.string(chars[a..<b]), position: 0, start: start, end: end, kind: .word))
-                    for (c, d) in subwords(chars, a, b) {
+                    for (c, d) in (includeSubwords ? subwords(chars, a, b) : []) {
                         emit(Token(term: Self.string(chars[c..<d]), position: 0, start: origin[run.indices[c]],
                                    end: origin[run.indices[d - 1] + 1], kind: .subword))
                     }

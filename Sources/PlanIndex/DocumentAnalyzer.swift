@@ -4,9 +4,9 @@ import XapianKit
 /// this protocol, not on one analyzer, so that the relevance suite and the benchmarks can run
 /// the same sections through PlanSearch's analyzer and through Xapian's n-gram baseline.
 public protocol DocumentAnalyzer: Sendable {
-    /// Adds `text`'s terms with `prefix` to `document`, positions from `start`, each occurrence
-    /// raising wdf by `wdf`; returns the position after the last term.
-    func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32,
+    /// Adds `text`'s terms with `prefix` to `document`, positions from `start` (or none when
+    /// not `positional`), each occurrence raising wdf by `wdf`; returns the next position.
+    func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
                into document: inout Document) -> UInt32
 }
 
@@ -14,9 +14,10 @@ public protocol DocumentAnalyzer: Sendable {
 public struct XapianNgramAnalyzer: DocumentAnalyzer {
     public init() {}
 
-    public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32,
+    public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
                       into document: inout Document) -> UInt32 {
-        document.addBaselineText(text, prefix: prefix, wdfIncrement: wdf, cjkNgram: true, startPosition: start)
+        document.addBaselineText(text, prefix: prefix, wdfIncrement: wdf, cjkNgram: true, positional: positional,
+                                 startPosition: start)
         // TermGenerator reports its last position only when it runs; a generous bound keeps the
         // next field's positions apart from this one's.
         return start + UInt32(clamping: text.unicodeScalars.count) + 1

@@ -8,9 +8,10 @@ public struct PlanDocumentAnalyzer: DocumentAnalyzer {
 
     public init(analyzer: Analyzer) { self.analyzer = analyzer }
 
-    public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, into document: inout Document) -> UInt32 {
+    public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
+                      into document: inout Document) -> UInt32 {
         analyzer.analyze(text, startPosition: start) { token in
-            if token.position > 0 {
+            if positional && token.position > 0 {
                 document.addPosting(prefix + token.term, at: token.position, wdfIncrement: wdf)
             } else {
                 document.addTerm(prefix + token.term, wdfIncrement: wdf)

@@ -27,6 +27,7 @@ public struct Document: Sendable, Hashable {
         var prefix: String
         var wdfIncrement: UInt32
         var cjkNgram: Bool
+        var positional: Bool
         var startPosition: UInt32
     }
 
@@ -72,9 +73,9 @@ public struct Document: Sendable, Hashable {
     /// Has Xapian's TermGenerator index `text` into this document (baseline comparisons only:
     /// PlanSearch's own analyzer decides terms and positions everywhere else).
     public mutating func addBaselineText(_ text: String, prefix: String = "", wdfIncrement: UInt32 = 1,
-                                         cjkNgram: Bool = true, startPosition: UInt32 = 0) {
+                                         cjkNgram: Bool = true, positional: Bool = true, startPosition: UInt32 = 0) {
         baselineText.append(BaselineText(text: text, prefix: prefix, wdfIncrement: wdfIncrement,
-                                         cjkNgram: cjkNgram, startPosition: startPosition))
+                                         cjkNgram: cjkNgram, positional: positional, startPosition: startPosition))
     }
 
     public var postingCount: Int { postingLengths.count }
@@ -119,7 +120,7 @@ public struct Document: Sendable, Hashable {
                 withBytes(entry.text) { t, tn in
                     withBytes(entry.prefix) { p, pn in
                         pxs_document_index_text(doc, t, tn, p, pn, entry.wdfIncrement, entry.cjkNgram,
-                                                entry.startPosition, err)
+                                                entry.positional, entry.startPosition, err)
                     }
                 }
             }

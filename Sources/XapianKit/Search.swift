@@ -184,7 +184,7 @@ public enum XapianBaseline {
             Int(try shimCall { err in
                 withBytes(text) { t, tn in
                     withBytes(prefix) { p, pn in
-                        pxs_document_index_text(doc, t, tn, p, pn, 1, cjkNgram, 0, err)
+                        pxs_document_index_text(doc, t, tn, p, pn, 1, cjkNgram, true, 0, err)
                     }
                 }
             })

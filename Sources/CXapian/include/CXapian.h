@@ -152,11 +152,12 @@ bool pxs_document_add_value(pxs_document *doc, uint32_t slot, const char *value,
                             pxs_error **err);
 bool pxs_document_set_data(pxs_document *doc, const char *data, size_t len, pxs_error **err);
 /// Xapian's own TermGenerator over `text` (baseline only): with `cjk_ngram`, Han runs become
-/// unigrams and bigrams (FLAG_CJK_NGRAM); no stemmer. Positions continue from `start_pos`;
-/// returns the position after the last term (for a gap before the next field).
+/// unigrams and bigrams (FLAG_CJK_NGRAM); no stemmer. Positions continue from `start_pos`
+/// (none at all unless `positional`); returns the position after the last term.
 uint32_t pxs_document_index_text(pxs_document *doc, const char *text, size_t len,
                                  const char *prefix, size_t prefix_len, uint32_t wdf_inc,
-                                 bool cjk_ngram, uint32_t start_pos, pxs_error **err);
+                                 bool cjk_ngram, bool positional, uint32_t start_pos,
+                                 pxs_error **err);
 
 /// A stored document, read back.
 pxs_document *pxs_database_get_document(const pxs_database *db, uint32_t docid, pxs_error **err);

@@ -34,7 +34,8 @@ public struct DaemonConfiguration: Sendable {
 public final class Router: Sendable {
     let configuration: DaemonConfiguration
     let readers: ReaderPool
-    let writer: ConfinedWorker<Indexer>
+    /// One writer per database (per shard of a sharded index), each on its own thread.
+    let writers: [ConfinedWorker<Indexer>]
     let stats = DaemonStats()
     let logger: Logger
 
@@ -44,13 +45,15 @@ public final class Router: Sendable {
         let config = configuration
         let documentAnalyzer = try config.analyzer.make(for: config.schema)
         let queryAnalyzer = try config.analyzer.makeQueryAnalyzer(for: config.schema)
-        // The writer opens first so that the database exists before any reader opens it.
-        let indexer = try Indexer(databasePath: config.databasePath, schema: config.schema, analyzer: documentAnalyzer)
-        let box = UncheckedBox(indexer)
-        writer = ConfinedWorker(label: "plansearch.writer") {
-            // Created on the caller's thread before any use; from here on touched only by the
-            // writer's queue.
-            box.value
+        // The writers open first so that the databases exist before any reader opens them.
+        let layout = try ShardLayout.read(config.databasePath)
+        let paths = layout?.shardPaths ?? [config.databasePath]
+        writers = try paths.enumerated().map { shard, path in
+            let indexer = try Indexer(databasePath: path, schema: config.schema, analyzer: documentAnalyzer)
+            if let layout { indexer.accepts = { layout.shard(of: $0) == shard } }
+            let box = UncheckedBox(indexer)
+            // Created here before any use; from here on touched only by the worker's queue.
+            return ConfinedWorker(label: "plansearch.writer.\(shard)") { box.value }
         }
         readers = ReaderPool(count: max(1, config.readers)) {
             try Searcher(databasePath: config.databasePath, schema: config.schema, analyzer: queryAnalyzer)
@@ -61,8 +64,14 @@ public final class Router: Sendable {
     public func reindex(paths: [String]?) async throws -> IndexSummary {
         let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
         guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
-        let summary = try await writer.run { indexer in
-            try indexer.index(paths: targets)
+        // Shards are indexed in parallel, each by its own writer.
+        let summary = try await withThrowingTaskGroup(of: IndexSummary.self) { group in
+            for writer in writers {
+                group.addTask { try await writer.run { indexer in try indexer.index(paths: targets) } }
+            }
+            var merged = IndexSummary()
+            for try await part in group { merged.merge(part) }
+            return merged
         }
         readers.generation.add(1, ordering: .releasing)
         logger.info("reindexed", metadata: [
@@ -165,7 +174,7 @@ public final class Router: Sendable {
 
     public func shutdown() async {
         await readers.shutdown()
-        await writer.shutdown { indexer in try? indexer.close() }
+        for writer in writers { await writer.shutdown { indexer in try? indexer.close() } }
     }
 }
 

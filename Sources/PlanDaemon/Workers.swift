@@ -104,6 +104,6 @@ final class ReaderPool: Sendable {
     }
 
     func shutdown() async {
-        for worker in workers { await worker.shutdown { try? $0.close() } }
+        for worker in workers { await worker.shutdown { $0.close() } }
     }
 }

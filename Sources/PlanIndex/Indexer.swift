@@ -50,6 +50,8 @@ public final class Indexer {
     let writer: WritableDatabase
     let reader = SourceReader()
     public var progress: ((_ done: Int, _ total: Int, _ file: String) -> Void)?
+    /// Which document ids this database holds (one shard of several takes only its own).
+    public var accepts: (String) -> Bool = { _ in true }
 
     /// Opens (or creates) the database at `path` for writing.
     /// - Parameter waitForLock: wait for another indexer to finish instead of failing.
@@ -116,6 +118,7 @@ public final class Indexer {
             guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
                 // A file indexed before and given again after it was deleted: remove it.
                 if let record = try documents().first(where: { $0.file == absolute && $0.root == absolute }) {
+                    // (Only the shard holding it finds a record.)
                     summary.sectionsRemoved += try remove(documentID: record.id)
                     summary.removed += 1
                     continue
@@ -127,10 +130,12 @@ public final class Indexer {
             if isDirectory.boolValue {
                 roots.insert(absolute)
                 for file in listFiles(under: absolute) {
-                    found.append((file, absolute, String(file.dropFirst(absolute.count + 1))))
+                    let id = String(file.dropFirst(absolute.count + 1))
+                    if accepts(id) { found.append((file, absolute, id)) }
                 }
             } else {
-                found.append((absolute, absolute, (absolute as NSString).lastPathComponent))
+                let id = (absolute as NSString).lastPathComponent
+                if accepts(id) { found.append((absolute, absolute, id)) }
             }
         }
 

@@ -10,6 +10,9 @@ public final class Searcher {
     public let layout: IndexLayout
     let analyzer: any QueryAnalyzer
     let database: Database
+    /// The shards when the index has several (metadata is read per shard: Xapian answers
+    /// metadata from the first database of a combination only).
+    let shards: [Database]
     let synonyms: SynonymTable
     /// Snippet length in characters.
     public var snippetLength = 160
@@ -19,7 +22,14 @@ public final class Searcher {
         layout = IndexLayout(schema: schema)
         self.analyzer = analyzer
         synonyms = try Self.loadSynonyms(schema, analyzer)
-        database = try Database(path: databasePath)
+        let paths = try ShardLayout.databasePaths(databasePath)
+        if paths.count == 1 {
+            database = try Database(path: paths[0])
+            shards = [database]
+        } else {
+            shards = try paths.map { try Database(path: $0) }
+            database = try Database(combining: shards)
+        }
     }
 
     static func loadSynonyms(_ schema: Schema, _ analyzer: any QueryAnalyzer) throws -> SynonymTable {
@@ -41,6 +51,7 @@ public final class Searcher {
         self.analyzer = analyzer
         synonyms = try Self.loadSynonyms(schema, analyzer)
         self.database = database
+        shards = [database]
     }
 
     /// A body query widened to the heading path and the title, which rank higher when they
@@ -72,18 +83,24 @@ public final class Searcher {
                          required: true, highlights: words.flatMap(\.highlights))
     }
 
-    deinit { try? database.close() }
+    deinit { close() }
 
-    public func close() throws { try database.close() }
+    public func close() {
+        try? database.close()
+        for shard in shards where shard !== database { try? shard.close() }
+    }
 
     /// Moves to the newest commit.
-    public func reopen() throws { try database.reopen() }
+    public func reopen() throws {
+        try database.reopen()
+        for shard in shards where shard !== database { try shard.reopen() }
+    }
 
     func retrying<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch XapianError.Code.databaseModified {
-            try database.reopen()
+            try reopen()
             return try body()
         }
     }
@@ -322,7 +339,7 @@ public final class Searcher {
     }
 
     public func documents() throws -> [DocumentRecord] {
-        try retrying { try Indexer.documents(in: database) }
+        try retrying { try shards.flatMap { try Indexer.documents(in: $0) } }
     }
 
     public func sectionCount() throws -> Int {

@@ -12,6 +12,9 @@ struct IndexCommand: ParsableCommand {
 
     @OptionGroup var indexing: IndexingOptions
 
+    @Option(help: "Split a new index over N shards (written in parallel; searched as one).")
+    var shards: Int?
+
     @Flag(help: "Wait for another indexer or daemon to release the index instead of failing.")
     var wait = false
 
@@ -24,23 +27,21 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let loaded = try indexing.loadSchema()
         let choice = try indexing.analyzerChoice()
-        let indexer: Indexer
-        do {
-            indexer = try Indexer(databasePath: db, schema: loaded, analyzer: try choice.make(for: loaded), waitForLock: wait)
-        } catch let error as IndexError {
-            throw CommandError(error.description)
-        }
-        let bar = ProgressBar()
-        indexer.progress = { done, total, file in bar.update(done: done, total: total, item: file) }
         let summary: IndexSummary
         do {
-            summary = try indexer.index(paths: paths)
-            try indexer.close()
+            if let layout = try shards.map({ try ShardLayout.create(db, count: $0) }) ?? ShardLayout.read(db) {
+                summary = try ShardedIndexing.index(layout: layout, schema: loaded, analyzer: choice, paths: paths, waitForLock: wait)
+            } else {
+                let indexer = try Indexer(databasePath: db, schema: loaded, analyzer: try choice.make(for: loaded), waitForLock: wait)
+                let bar = ProgressBar()
+                indexer.progress = { done, total, file in bar.update(done: done, total: total, item: file) }
+                defer { bar.finish() }
+                summary = try indexer.index(paths: paths)
+                try indexer.close()
+            }
         } catch let error as IndexError {
-            bar.finish()
             throw CommandError(error.description)
         }
-        bar.finish()
         if json {
             print(try CommandSupport.jsonString(summary))
         } else {

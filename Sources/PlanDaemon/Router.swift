@@ -15,9 +15,13 @@ public struct DaemonConfiguration: Sendable {
     public var readers: Int
     public var maxConnections: Int
     public var version: String
+    /// Search these shards (local and remote) instead of `databasePath`; no writer then.
+    public var cluster: ClusterConfiguration?
 
     public init(databasePath: String, socketPath: String, schema: Schema, analyzer: AnalyzerChoice,
-                roots: [String], readers: Int = 2, maxConnections: Int = 64, version: String) {
+                roots: [String], readers: Int = 2, maxConnections: Int = 64, version: String,
+                cluster: ClusterConfiguration? = nil) {
+        self.cluster = cluster
         self.databasePath = databasePath
         self.socketPath = socketPath
         self.schema = schema
@@ -47,7 +51,8 @@ public final class Router: Sendable {
         let queryAnalyzer = try config.analyzer.makeQueryAnalyzer(for: config.schema)
         // The writers open first so that the databases exist before any reader opens them.
         let layout = try ShardLayout.read(config.databasePath)
-        let paths = layout?.shardPaths ?? [config.databasePath]
+        // A cluster's shards are written where they live, not by this daemon.
+        let paths = config.cluster != nil ? [] : layout?.shardPaths ?? [config.databasePath]
         writers = try paths.enumerated().map { shard, path in
             let indexer = try Indexer(databasePath: path, schema: config.schema, analyzer: documentAnalyzer)
             if let layout { indexer.accepts = { layout.shard(of: $0) == shard } }
@@ -56,12 +61,18 @@ public final class Router: Sendable {
             return ConfinedWorker(label: "plansearch.writer.\(shard)") { box.value }
         }
         readers = ReaderPool(count: max(1, config.readers)) {
-            try Searcher(databasePath: config.databasePath, schema: config.schema, analyzer: queryAnalyzer)
+            if let cluster = config.cluster {
+                return try Searcher(cluster: cluster, schema: config.schema, analyzer: queryAnalyzer)
+            }
+            return try Searcher(databasePath: config.databasePath, schema: config.schema, analyzer: queryAnalyzer)
         }
     }
 
     /// Indexes `paths` (or every root) on the writer's thread; readers reopen afterwards.
     public func reindex(paths: [String]?) async throws -> IndexSummary {
+        guard !writers.isEmpty else {
+            throw ProtocolError(.invalidRequest, "this daemon searches a cluster; reindex each shard where it is written")
+        }
         let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
         guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
         // Shards are indexed in parallel, each by its own writer.

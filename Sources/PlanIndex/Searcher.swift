@@ -9,10 +9,12 @@ public final class Searcher {
     public let schema: Schema
     public let layout: IndexLayout
     let analyzer: any QueryAnalyzer
-    let database: Database
+    private var database: Database
     /// The shards when the index has several (metadata is read per shard: Xapian answers
     /// metadata from the first database of a combination only).
-    let shards: [Database]
+    private var shards: [Database]
+    /// Set when searching a cluster of local and remote shards.
+    private let cluster: ClusterConnection?
     let synonyms: SynonymTable
     /// Snippet length in characters.
     public var snippetLength = 160
@@ -22,6 +24,7 @@ public final class Searcher {
         layout = IndexLayout(schema: schema)
         self.analyzer = analyzer
         synonyms = try Self.loadSynonyms(schema, analyzer)
+        cluster = nil
         let paths = try ShardLayout.databasePaths(databasePath)
         if paths.count == 1 {
             database = try Database(path: paths[0])
@@ -52,6 +55,32 @@ public final class Searcher {
         synonyms = try Self.loadSynonyms(schema, analyzer)
         self.database = database
         shards = [database]
+        cluster = nil
+    }
+
+    /// Searches a cluster's shards; those that are down are left out and reported.
+    public init(cluster configuration: ClusterConfiguration, schema: Schema, analyzer: any QueryAnalyzer) throws {
+        self.schema = schema
+        layout = IndexLayout(schema: schema)
+        self.analyzer = analyzer
+        synonyms = try Self.loadSynonyms(schema, analyzer)
+        let connection = ClusterConnection(configuration)
+        cluster = connection
+        guard let combined = connection.combined else {
+            throw IndexError("no shard of the cluster answers: \(connection.missing.joined(separator: ", "))")
+        }
+        database = combined
+        shards = connection.shardDatabases
+    }
+
+    /// In a cluster: reconnects shards due for a retry, or drops shards after a network error.
+    private func refreshCluster(dropFailed: Bool) {
+        guard let cluster else { return }
+        if dropFailed { cluster.dropFailed() } else { cluster.refresh() }
+        if let combined = cluster.combined {
+            database = combined
+            shards = cluster.shardDatabases
+        }
     }
 
     /// A body query widened to the heading path and the title, which rank higher when they
@@ -86,21 +115,36 @@ public final class Searcher {
     deinit { close() }
 
     public func close() {
+        if let cluster {
+            cluster.closeAll()
+            return
+        }
         try? database.close()
         for shard in shards where shard !== database { try? shard.close() }
     }
 
     /// Moves to the newest commit.
     public func reopen() throws {
+        if cluster != nil {
+            // Remote shards are reopened by Xapian's remote protocol on each query.
+            for shard in shards { _ = try? shard.reopen() }
+            return
+        }
         try database.reopen()
         for shard in shards where shard !== database { try shard.reopen() }
     }
 
     func retrying<T>(_ body: () throws -> T) throws -> T {
+        refreshCluster(dropFailed: false)
         do {
             return try body()
         } catch XapianError.Code.databaseModified {
             try reopen()
+            return try body()
+        } catch let error as XapianError where cluster != nil && (error.code == .network || error.code == .networkTimeout) {
+            // A shard stopped answering: answer from the others (and say so).
+            refreshCluster(dropFailed: true)
+            guard cluster?.combined != nil else { throw IndexError("no shard of the cluster answers") }
             return try body()
         }
     }
@@ -111,6 +155,10 @@ public final class Searcher {
         let started = ContinuousClock.now
         var result = try retrying { try runSearch(params) }
         result.tookMs = Indexer.seconds(ContinuousClock.now - started) * 1000
+        if let missing = cluster?.missing, !missing.isEmpty {
+            result.partial = true
+            result.missingShards = missing
+        }
         return result
     }
 

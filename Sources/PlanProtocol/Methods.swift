@@ -120,19 +120,26 @@ public struct SearchResult: Codable, Sendable, Equatable {
     public var suggestions: [String: [String]]
     public var tookMs: Double
     public var hits: [SearchHit]
+    /// Present (true) only when some shards of a cluster did not answer.
+    public var partial: Bool?
+    /// The shards that did not answer, as named in the cluster file.
+    public var missingShards: [String]?
 
-    public init(total: Int, exact: Bool, missing: [String], suggestions: [String: [String]], tookMs: Double, hits: [SearchHit]) {
+    public init(total: Int, exact: Bool, missing: [String], suggestions: [String: [String]], tookMs: Double, hits: [SearchHit],
+                partial: Bool? = nil, missingShards: [String]? = nil) {
         self.total = total
         self.exact = exact
         self.missing = missing
         self.suggestions = suggestions
         self.tookMs = tookMs
         self.hits = hits
+        self.partial = partial
+        self.missingShards = missingShards
     }
 
     enum CodingKeys: String, CodingKey {
-        case total, exact, missing, suggestions, hits
-        case tookMs = "took_ms"
+        case total, exact, missing, suggestions, hits, partial
+        case tookMs = "took_ms", missingShards = "missing_shards"
     }
 }
 

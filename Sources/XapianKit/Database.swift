@@ -107,6 +107,12 @@ public class Database {
         return rawHandle
     }
 
+    /// Lets go of this handle without closing the databases behind it: for a combination whose
+    /// shards stay open (Xapian's close() on a combination closes the shards too).
+    public func release() {
+        isClosed = true
+    }
+
     /// Closes the database. Using it afterwards throws `.databaseClosed`; closing twice is fine.
     public func close() throws(XapianError) {
         guard !isClosed else { return }

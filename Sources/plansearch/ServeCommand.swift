@@ -11,7 +11,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run the search daemon on a Unix socket.")
 
     @Option(help: "The index directory (created if missing).")
-    var db: String
+    var db: String?
+
+    @Option(help: "Search the shards listed in this JSON file (local and remote; see docs/cluster.md) instead of --db.")
+    var cluster: String?
 
     @Option(help: "The socket path (default: $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
     var socket: String?
@@ -45,6 +48,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "plansearch")
         let loaded = try indexing.loadSchema()
         let choice = try indexing.analyzerChoice()
+        guard (db == nil) != (cluster == nil) else { throw ValidationError("give either --db or --cluster") }
+        let clusterConfiguration: ClusterConfiguration?
+        do {
+            clusterConfiguration = try cluster.map { try ClusterConfiguration.load(path: $0) }
+        } catch {
+            throw CommandError("\(error)")
+        }
         let socketPath = socket ?? SocketLocation.defaultPath()
         do {
             try SocketLocation.prepare(socketPath)
@@ -54,8 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         let daemon: Daemon
         do {
             daemon = try Daemon(configuration: DaemonConfiguration(
-                databasePath: db, socketPath: socketPath, schema: loaded, analyzer: choice, roots: paths,
-                readers: readers, maxConnections: maxConnections, version: PlanSearchVersion.string), logger: logger)
+                databasePath: db ?? "", socketPath: socketPath, schema: loaded, analyzer: choice, roots: paths,
+                readers: readers, maxConnections: maxConnections, version: PlanSearchVersion.string,
+                cluster: clusterConfiguration), logger: logger)
         } catch let error as IndexError {
             throw CommandError(error.description)
         }

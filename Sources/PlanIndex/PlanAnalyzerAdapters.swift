@@ -30,8 +30,10 @@ public struct PlanQueryAnalyzer: QueryAnalyzer {
 
     public func words(of text: String, prefix: String) -> [QueryWord] {
         analyzer.queryUnits(text).map { unit in
+            // The word's first positioned term (its first character, or the Latin token) marks
+            // where it stands, for the proximity bonus.
             QueryWord(text: unit.text, query: Self.query(for: unit, prefix: prefix), required: unit.required,
-                      highlights: [unit.term])
+                      highlights: [unit.term], proximityTerm: unit.spelling.first.map { prefix + $0 })
         }
     }
 

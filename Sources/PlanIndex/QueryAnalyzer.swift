@@ -11,12 +11,16 @@ public struct QueryWord: Sendable, Hashable {
     public var required: Bool
     /// The normalised forms a highlighter looks for in section text.
     public var highlights: [String]
+    /// A single positioned term standing for the word, for the proximity bonus (Xapian's NEAR
+    /// takes single terms only); nil when there is none.
+    public var proximityTerm: String?
 
-    public init(text: String, query: Query, required: Bool, highlights: [String]) {
+    public init(text: String, query: Query, required: Bool, highlights: [String], proximityTerm: String? = nil) {
         self.text = text
         self.query = query
         self.required = required
         self.highlights = highlights
+        self.proximityTerm = proximityTerm
     }
 }
 

@@ -249,12 +249,15 @@ public final class Searcher {
 
         func assemble(_ clauses: [Clause]) -> Query {
             var query: Query = clauses.isEmpty ? .matchAll : (clauses.count == 1 ? clauses[0].query : .and(clauses.map(\.query)))
-            // Proximity: sections where the words stand close together rank higher.
-            // Xapian's NEAR takes single terms only.
-            let singles = clauses.filter { $0.words.count == 1 }.map(\.query).filter {
-                if case .term = $0 { return true } else { return false }
+            // Proximity: sections where the words stand close together rank higher. Xapian's
+            // NEAR takes single terms only: each word's positioned marker term, or the word itself
+            // when it is a single term.
+            let markers: [Query] = clauses.filter { $0.words.count == 1 }.compactMap { clause in
+                if let marker = clause.words[0].proximityTerm { return .term(marker) }
+                if case .term = clause.words[0].query { return clause.words[0].query }
+                return nil
             }
-            if singles.count > 1 { query = .andMaybe(query, .near(singles, window: max(8, singles.count * 4))) }
+            if markers.count > 1 { query = .andMaybe(query, .near(markers, window: max(8, markers.count * 6))) }
             if !optional.isEmpty { query = .andMaybe(query, .or(optional.map(\.query))) }
             if !filterQueries.isEmpty { query = .filter(query, filterQueries.count == 1 ? filterQueries[0] : .and(filterQueries)) }
             for ex in excluded { query = .andNot(query, ex) }
@@ -307,8 +310,19 @@ public final class Searcher {
         let hits = try results.hits.map { hit in
             try makeHit(hit, highlightWords: highlightWords, withText: params.withText ?? false)
         }
+        // Suggestions for what the user typed: a missing word, or a typed item one of whose
+        // words is missing (泥碳地 segments into characters, one of which matches nothing).
         var suggestions: [String: [String]] = [:]
-        for word in missing {
+        var candidates = missing
+        if !missing.isEmpty {
+            for clause in parsed.clauses {
+                for case let .word(text) in clause where !candidates.contains(text) {
+                    let parts = analyzer.words(of: text, prefix: schema.fields.body.prefix).map(\.text)
+                    if parts.contains(where: missing.contains) { candidates.append(text) }
+                }
+            }
+        }
+        for word in candidates {
             let found = suggest(for: word)
             if !found.isEmpty { suggestions[word] = found }
         }

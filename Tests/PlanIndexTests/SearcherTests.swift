@@ -135,3 +135,43 @@ final class SearcherTests {
         #expect(page.hits.first?.rank == 2)
     }
 }
+
+@Suite("Searching with PlanSearch's analyzer")
+final class PlanAnalyzerSearchTests {
+    let scratch: Scratch
+    let searcher: Searcher
+
+    init() throws {
+        scratch = try Scratch()
+        try scratch.write("plans/a.txt", " 1.1 保护泥炭地和湿地，减少温室气体排放。 \n\n 1.2 國際貿易中心协助妇女进入市场。 \n\n 1.3 妇女和青年的市场准入。 \n")
+        let schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
+                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+        searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema,
+                                analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+    }
+
+    @Test("a word one edit away from an indexed word gets a suggestion")
+    func suggestion() throws {
+        let r = try searcher.search(SearchParams(query: "泥碳地"))
+        #expect(r.suggestions["泥碳地"] == ["泥炭地"])
+        #expect(try searcher.search(SearchParams(query: "泥炭地")).hits.map(\.para) == ["1.1"])
+    }
+
+    @Test("traditional and simplified queries give the same results, both ways")
+    func folding() throws {
+        let simplified = try searcher.search(SearchParams(query: "国际贸易中心 妇女")).hits.map(\.id)
+        let traditional = try searcher.search(SearchParams(query: "國際貿易中心 婦女")).hits.map(\.id)
+        #expect(!simplified.isEmpty)
+        #expect(simplified == traditional)
+    }
+
+    @Test("words near each other rank first")
+    func proximity() throws {
+        let r = try searcher.search(SearchParams(query: "妇女 市场"))
+        #expect(r.hits.count == 2)
+        #expect(r.hits.first?.para == "1.3")
+    }
+}

@@ -264,27 +264,29 @@ public final class Searcher {
             return query
         }
 
-        // Which clauses match anything at all (with the filters), rarest first for relaxing.
-        var counts: [Int] = []
-        if required.count > 1 {
-            var probe = SearchOptions()
-            // With nothing to check Xapian may estimate 0 for a conjunction that matches:
-            // checking one document makes "matches anything" certain.
-            probe.limit = 0
-            probe.checkAtLeast = 1
-            for clause in required {
-                let q = filterQueries.isEmpty ? clause.query : .filter(clause.query, .and(filterQueries))
-                let r = try database.search(q, options: probe)
-                counts.append(max(r.estimatedMatches, r.lowerBound))
-            }
-        }
         var active = required
         var results = try database.search(assemble(active), options: options)
         var exact = true
         var missing: [String] = []
         if results.hits.isEmpty && results.estimatedMatches == 0 && required.count > 1 {
-            // Relax: drop words that match nothing, then the rarest of the rest, until something matches.
+            // Relax: drop words that match nothing, then the rarest of the rest, until something
+            // matches. (Only now is each word counted: most searches never pay for it.)
             exact = false
+            // Which clauses match anything at all (with the filters), rarest first for relaxing.
+            var counts: [Int] = []
+            if required.count > 1 {
+                var probe = SearchOptions()
+                // With nothing to check Xapian may estimate 0 for a conjunction that matches:
+                // checking one document makes "matches anything" certain.
+                probe.limit = 0
+                probe.checkAtLeast = 1
+                for clause in required {
+                    let q = filterQueries.isEmpty ? clause.query : .filter(clause.query, .and(filterQueries))
+                    let r = try database.search(q, options: probe)
+                    counts.append(max(r.estimatedMatches, r.lowerBound))
+                }
+            }
+
             var order = Array(required.indices)
             missing = order.filter { counts[$0] == 0 }.map { required[$0].text }
             order = order.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }

@@ -13,7 +13,7 @@ public struct IndexLayout: Sendable {
     /// Metadata key recording the layout version, so that an index from an incompatible build
     /// is reported rather than misread.
     static let versionKey = "plansearch:layout"
-    static let version = "1"
+    static let version = "2"  // 2: sections stored in StoredSection.encoded() form
     static let schemaKey = "plansearch:schema"
 
     /// Positions between fields, so that no phrase can match across a field boundary.

@@ -376,7 +376,7 @@ public final class Searcher {
     }
 
     private func makeHit(_ hit: Hit, highlightWords: [String], withText: Bool) throws -> SearchHit {
-        let stored = try JSONDecoder().decode(StoredSection.self, from: Data(hit.data))
+        let stored = try StoredSection(decoding: hit.data)
         let section = stored.section
         let matches = Highlighter(analyzer: analyzer).matches(of: highlightWords, in: section.text)
         let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
@@ -394,7 +394,7 @@ public final class Searcher {
     public func section(id: String) throws -> SectionResult? {
         try retrying {
             guard let docid = try database.postings(layout.sectionTerm(id), limit: 1).first else { return nil }
-            let stored = try JSONDecoder().decode(StoredSection.self, from: Data(try database.document(docid).data))
+            let stored = try StoredSection(decoding: try database.document(docid).data)
             let s = stored.section
             return SectionResult(id: s.id, doc: s.document, title: stored.title, heading: s.heading,
                                  headingTitles: s.headingTitles, para: s.paragraph, kind: s.kindName, file: stored.file,

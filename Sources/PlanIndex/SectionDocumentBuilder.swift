@@ -49,7 +49,7 @@ public struct SectionDocumentBuilder: Sendable {
         doc.setValue(number: Double(section.ordinal), slot: schema.values.order)
 
         let stored = StoredSection(section: section, title: document.title, file: document.file)
-        doc.data = Array(try JSONEncoder().encode(stored))
+        doc.data = stored.encoded()
         return doc
     }
 }

@@ -82,7 +82,7 @@ struct RelevanceBench: AsyncParsableCommand {
             let baseTexts: [String]
             do {
                 baseTexts = try baseline.search(.parsed(q.query, prefix: "", cjkNgram: true, defaultAnd: true), options: options).hits.map {
-                    (try? JSONDecoder().decode(StoredSection.self, from: Data($0.data)).section.text) ?? ""
+                    (try? StoredSection(decoding: $0.data).section.text) ?? ""
                 }
             } catch {
                 baseTexts = []  // Xapian 1.4.22's QueryParser throws on some mixed queries

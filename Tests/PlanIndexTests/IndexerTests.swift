@@ -36,7 +36,7 @@ struct IndexerTests {
         var options = SearchOptions()
         options.limit = 10_000
         return try reader.search(.matchAll, options: options).hits.map {
-            try JSONDecoder().decode(StoredSection.self, from: Data($0.data))
+            try StoredSection(decoding: $0.data)
         }
     }
 

@@ -61,7 +61,7 @@ cat <<EOT
 PlanSearch is running.
   Search:        $bin search QUERY...     (words, "phrases", -exclude, a OR b, doc:ID, heading:TEXT)
   For editors:   $bin search --vimgrep QUERY...
-  Any editor:    point its grep command at "plansearch search --vimgrep" (README.md)
+  Emacs, Neovim: Scripts/editors/ (see README.md, "From an editor")
   Reindex:       Scripts/reindex.sh
   Status:        $bin stats
   Stop:          kill \$(cat $state/daemon.pid)

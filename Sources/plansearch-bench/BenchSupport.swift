@@ -13,8 +13,12 @@ enum BenchSupport {
         return FileManager.default.currentDirectoryPath
     }()
 
+    /// $PLANSEARCH_CORPUS, else ../shared/corpus beside the checkout, else the workspace's copy.
     static var defaultCorpus: String {
-        URL(fileURLWithPath: root + "/../shared/corpus").standardizedFileURL.path
+        let candidates = [ProcessInfo.processInfo.environment["PLANSEARCH_CORPUS"] ?? "",
+                          URL(fileURLWithPath: root + "/../shared/corpus").standardizedFileURL.path, "/work/shared/corpus"]
+        return candidates.first { !$0.isEmpty && FileManager.default.fileExists(atPath: $0 + "/itc-programme-plan-2021.txt") }
+            ?? candidates[1]
     }
 
     static func schema(_ name: String = "un-plan") throws -> Schema {

@@ -1,0 +1,116 @@
+-- PlanSearch for Neovim: :PlanSearch QUERY asks the running daemon (plansearch serve) over its
+-- Unix socket and puts the hits in the quickfix list, so :cnext / :cc jump to the source lines.
+-- Asynchronous (vim.loop): the editor never waits for the daemon.
+--
+--   require('plansearch').setup({ socket = nil, limit = 50 })
+--   :PlanSearch 国贸中心 妇女        :PlanSearch "可持续发展目标"        :PlanSearchWord
+local M = {}
+
+local config = { socket = nil, limit = 50, timeout_ms = 10000 }
+
+-- The same rule as the daemon: $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else the cache dir.
+local function default_socket()
+  local runtime = vim.env.XDG_RUNTIME_DIR
+  if runtime and runtime ~= '' then return runtime .. '/plansearch/plansearch.sock' end
+  local cache = vim.env.XDG_CACHE_HOME
+  if not cache or cache == '' then cache = vim.env.HOME .. '/.cache' end
+  return cache .. '/plansearch/plansearch.sock'
+end
+
+local function socket_path() return config.socket or vim.env.PLANSEARCH_SOCKET or default_socket() end
+
+local encode = (vim.json and vim.json.encode) or vim.fn.json_encode
+local decode = (vim.json and vim.json.decode) or vim.fn.json_decode
+
+local function notify_error(message)
+  vim.schedule(function() vim.notify('PlanSearch: ' .. message, vim.log.levels.ERROR) end)
+end
+
+-- Quickfix entries from a search result.
+local function quickfix_items(result)
+  local items = {}
+  for _, hit in ipairs(result.hits or {}) do
+    local heading = hit.heading and hit.heading[#hit.heading] or ''
+    local para = hit.para and (' ¶' .. hit.para) or ''
+    local snippet = (hit.snippet or ''):gsub('\n', ' ')
+    table.insert(items, { filename = hit.file, lnum = hit.line, col = 1, text = heading .. para .. ' — ' .. snippet })
+  end
+  return items
+end
+
+-- Sends one request; calls on_result(result) or reports an error. Returns at once.
+function M.request(method, params, on_result)
+  local pipe = vim.loop.new_pipe(false)
+  local buffer = ''
+  local done = false
+  local timer = vim.loop.new_timer()
+  local function finish()
+    if done then return end
+    done = true
+    timer:stop(); timer:close()
+    if not pipe:is_closing() then pipe:close() end
+  end
+  timer:start(config.timeout_ms, 0, function()
+    if not done then finish(); notify_error('no answer from the daemon within ' .. config.timeout_ms .. ' ms') end
+  end)
+  pipe:connect(socket_path(), function(err)
+    if err then
+      finish()
+      notify_error('no daemon at ' .. socket_path() .. ' (' .. err .. '); start one with: plansearch serve --db DIR PLANS...')
+      return
+    end
+    pipe:read_start(function(read_err, chunk)
+      if read_err or not chunk then
+        if not done then finish(); notify_error('the daemon closed the connection') end
+        return
+      end
+      buffer = buffer .. chunk
+      local newline = buffer:find('\n', 1, true)
+      if not newline then return end
+      local line = buffer:sub(1, newline - 1)
+      finish()
+      vim.schedule(function()
+        local ok, response = pcall(decode, line)
+        if not ok or type(response) ~= 'table' then return notify_error('unreadable answer from the daemon') end
+        if response.error then return notify_error(response.error.code .. ': ' .. response.error.message) end
+        on_result(response.result)
+      end)
+    end)
+    pipe:write(encode({ id = 1, method = method, params = params }) .. '\n')
+  end)
+end
+
+-- Searches and fills the quickfix list.
+function M.search(query)
+  if not query or query == '' then return vim.notify('PlanSearch: empty query', vim.log.levels.WARN) end
+  M.request('search', { query = query, limit = config.limit }, function(result)
+    local title = 'PlanSearch: ' .. query .. ' (' .. #(result.hits or {}) .. ' of about ' .. tostring(result.total) .. ')'
+    if result.exact == false and result.missing and #result.missing > 0 then
+      title = title .. ' — not found together: ' .. table.concat(result.missing, ', ')
+    end
+    vim.fn.setqflist({}, ' ', { title = title, items = quickfix_items(result) })
+    if #(result.hits or {}) > 0 then vim.cmd('copen') else vim.notify(title .. ': no hits') end
+  end)
+end
+
+local function visual_selection()
+  local s, e = vim.fn.getpos("'<"), vim.fn.getpos("'>")
+  local lines = vim.fn.getline(s[2], e[2])
+  if #lines == 0 then return '' end
+  lines[#lines] = lines[#lines]:sub(1, e[3])
+  lines[1] = lines[1]:sub(s[3])
+  return table.concat(lines, ' ')
+end
+
+function M.setup(opts)
+  config = vim.tbl_extend('force', config, opts or {})
+  vim.api.nvim_create_user_command('PlanSearch', function(args)
+    local query = args.args
+    if query == '' then query = args.range > 0 and visual_selection() or vim.fn.expand('<cword>') end
+    M.search(query)
+  end, { nargs = '*', range = true, desc = 'Search plans through the PlanSearch daemon' })
+  vim.api.nvim_create_user_command('PlanSearchWord', function() M.search(vim.fn.expand('<cword>')) end,
+    { desc = 'PlanSearch the word under the cursor' })
+end
+
+return M

@@ -1,0 +1,53 @@
+;;; test-plansearch.el --- Run plansearch.el against a real daemon  -*- lexical-binding: t; -*-
+;; emacs --batch -Q -l plansearch.el -l test-plansearch.el, with PLANSEARCH_SOCKET,
+;; PLANSEARCH_QUERY, PLANSEARCH_EXPECT_FILE and PLANSEARCH_EXPECT_LINE set.  Exits 0 when the
+;; *plansearch* buffer holds the expected file and line and `next-error' visits it, and a missing
+;; socket gives a clear error; otherwise exits 1 with a message.
+
+(defun plansearch-test--fail (fmt &rest args)
+  (princ (concat "FAIL: " (apply #'format fmt args) "\n") #'external-debugging-output)
+  (kill-emacs 1))
+
+(let* ((file (getenv "PLANSEARCH_EXPECT_FILE"))
+       (line (string-to-number (getenv "PLANSEARCH_EXPECT_LINE")))
+       (process (plansearch (getenv "PLANSEARCH_QUERY")))
+       (deadline (+ (float-time) 10)))
+  ;; The search is asynchronous: wait for the answer as a user's Emacs would, in its event loop.
+  (while (and (process-live-p process) (< (float-time) deadline))
+    (accept-process-output process 0.05))
+  (let ((buffer (get-buffer "*plansearch*")))
+    (unless buffer (plansearch-test--fail "no *plansearch* buffer"))
+    (with-current-buffer buffer
+      (unless (string-match-p (regexp-quote (format "%s:%d:" file line)) (buffer-string))
+        (plansearch-test--fail "no hit for %s:%d in:\n%s" file line (buffer-string)))
+      (unless (text-property-any (point-min) (point-max) 'face 'plansearch-match)
+        (let ((found nil) (pos (point-min)))
+          (while (and (not found) (< pos (point-max)))
+            (let ((face (get-text-property pos 'face)))
+              (when (or (eq face 'plansearch-match) (and (listp face) (memq 'plansearch-match face))) (setq found t)))
+            (setq pos (1+ pos)))
+          (unless found (plansearch-test--fail "no highlighted match in the hits buffer")))))
+    (with-current-buffer buffer
+      ;; Batch Emacs runs no redisplay, so let compilation mode parse the hits now.
+      (compilation--ensure-parse (point-max))
+      (goto-char (point-min))
+      (forward-line 2)
+      (while (and (not (eobp)) (not (looking-at (regexp-quote (format "%s:%d:" file line)))))
+        (forward-line 1))
+      (compile-goto-error))
+    (let ((visiting (find-buffer-visiting file)))
+      (unless visiting (plansearch-test--fail "RET did not visit %s" file))
+      (with-current-buffer visiting
+        (unless (= (line-number-at-pos) line)
+          (plansearch-test--fail "RET went to line %d, not %d" (line-number-at-pos) line))))
+    (with-current-buffer buffer (goto-char (point-min)))
+    (next-error 1 t)
+    (unless (find-buffer-visiting file) (plansearch-test--fail "next-error visited no file"))))
+
+;; No daemon: a clear error at once, not a hang.
+(let ((plansearch-socket "/nonexistent/plansearch.sock"))
+  (condition-case err
+      (progn (plansearch "妇女") (plansearch-test--fail "no error without a daemon"))
+    (user-error (unless (string-match-p "no daemon" (error-message-string err))
+                  (plansearch-test--fail "unexpected error: %s" (error-message-string err))))))
+(kill-emacs 0)

@@ -1,0 +1,37 @@
+-- Run: PLANSEARCH_SOCKET=... PLANSEARCH_QUERY=... PLANSEARCH_EXPECT_FILE=... PLANSEARCH_EXPECT_LINE=...
+--      nvim --headless -u NONE -c 'luafile Scripts/editors/test-plansearch.lua'
+-- Exits 0 when the real search put the expected file and line in the quickfix list and :cc 1
+-- jumped there, and a missing socket was reported promptly; otherwise exits 1 with a message.
+local dir = debug.getinfo(1, 'S').source:sub(2):match('(.*/)')
+package.path = dir .. '?.lua;' .. package.path
+local plansearch = require('plansearch')
+local messages = {}
+vim.notify = function(msg) table.insert(messages, msg) end
+
+local function fail(why)
+  io.stderr:write('FAIL: ' .. why .. '\n')
+  vim.cmd('cquit 1')
+end
+
+local expect_file, expect_line = vim.env.PLANSEARCH_EXPECT_FILE, tonumber(vim.env.PLANSEARCH_EXPECT_LINE)
+plansearch.setup({ socket = vim.env.PLANSEARCH_SOCKET })
+vim.cmd('PlanSearch ' .. vim.env.PLANSEARCH_QUERY)
+local ok = vim.wait(10000, function() return #vim.fn.getqflist() > 0 end, 20)
+if not ok then return fail('no quickfix entries; messages: ' .. table.concat(messages, ' | ')) end
+local found = false
+for _, item in ipairs(vim.fn.getqflist()) do
+  if vim.fn.bufname(item.bufnr) == expect_file and item.lnum == expect_line then found = true end
+end
+if not found then return fail('no entry for ' .. expect_file .. ':' .. expect_line) end
+vim.cmd('cc 1')
+if vim.fn.expand('%:p') ~= expect_file or vim.fn.line('.') ~= expect_line then
+  return fail(':cc 1 went to ' .. vim.fn.expand('%:p') .. ':' .. vim.fn.line('.'))
+end
+
+-- No daemon: an error, promptly, not a hang.
+messages = {}
+plansearch.setup({ socket = '/nonexistent/plansearch.sock' })
+plansearch.search('妇女')
+if not vim.wait(3000, function() return #messages > 0 end, 20) then return fail('no error without a daemon') end
+if not messages[1]:find('no daemon', 1, true) then return fail('unexpected message: ' .. messages[1]) end
+vim.cmd('qall!')

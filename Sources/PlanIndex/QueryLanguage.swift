@@ -88,7 +88,38 @@ public struct UserQuery: Sendable, Hashable {
                 groups.append([(item, false)])
             }
         }
-        clauses = groups.map { $0.map(\.item) }
+        clauses = Self.joinDigitGroups(groups.map { $0.map(\.item) })
+    }
+
+    /// "68 680 900" is one number written in groups, not three words: a clause of 1 to 3 digits
+    /// followed by clauses of exactly 3 digits become one word (the analyzer joins them the same
+    /// way in documents).
+    static func joinDigitGroups(_ clauses: [[Item]]) -> [[Item]] {
+        func digits(_ clause: [Item]) -> String? {
+            guard clause.count == 1, case let .word(w) = clause[0], !w.isEmpty,
+                  w.unicodeScalars.allSatisfy({ $0.value >= 0x30 && $0.value <= 0x39 }) else { return nil }
+            return w
+        }
+        var out: [[Item]] = []
+        var i = 0
+        while i < clauses.count {
+            if let first = digits(clauses[i]), first.count <= 3 {
+                var number = first
+                var j = i + 1
+                while j < clauses.count, let group = digits(clauses[j]), group.count == 3 {
+                    number += " " + group
+                    j += 1
+                }
+                if j > i + 1 {
+                    out.append([.word(number)])
+                    i = j
+                    continue
+                }
+            }
+            out.append(clauses[i])
+            i += 1
+        }
+        return out
     }
 
     private static func filter(_ word: String) -> (key: String, value: String)? {

@@ -83,6 +83,9 @@ public final class Searcher {
         }
     }
 
+    /// An unspaced item that segments into at least this many content words is a question.
+    static let questionWords = 4
+
     /// A body query widened to the heading path and the title, which rank higher when they
     /// match (a word in "次级方案 1 妇女经济赋权" speaks for every paragraph under it).
     private func acrossFields(_ word: QueryWord, _ make: (String) -> Query?) -> QueryWord {
@@ -178,6 +181,7 @@ public final class Searcher {
         // Required clauses and optional (ranking-only) words.
         var required: [Clause] = []
         var optional: [QueryWord] = []
+        var question: [QueryWord] = []
         for clause in parsed.clauses {
             var alternatives: [QueryWord] = []
             for item in clause {
@@ -204,9 +208,16 @@ public final class Searcher {
                             return i < list.count ? list[i].query : nil
                         }
                     }
-                    if clause.count == 1 {
-                        // An unspaced question becomes several words: content words required,
-                        // function words only ranking.
+                    let content = words.filter(\.required)
+                    if clause.count == 1, content.count >= Self.questionWords, parsed.clauses.count == 1 {
+                        // An unspaced question (国贸中心计划到2021年底协助多少名妇女进入市场): its
+                        // content words rank the sections, any of them may match; requiring
+                        // them all would demand the question's exact wording.
+                        question = content
+                        optional.append(contentsOf: words.filter { !$0.required })
+                    } else if clause.count == 1 {
+                        // Several words from one typed item: content words required, function
+                        // words only ranking.
                         for word in words {
                             if word.required { required.append(Clause(words: [word], text: word.text)) } else { optional.append(word) }
                         }
@@ -218,6 +229,9 @@ public final class Searcher {
             if !alternatives.isEmpty {
                 required.append(Clause(words: alternatives, text: clause.map(\.text).joined(separator: " OR ")))
             }
+        }
+        if !question.isEmpty {
+            required.append(Clause(words: question, text: question.map(\.text).joined()))
         }
         if required.isEmpty, !optional.isEmpty {
             required = optional.map { Clause(words: [$0], text: $0.text) }
@@ -252,9 +266,10 @@ public final class Searcher {
             // Proximity: sections where the words stand close together rank higher. Xapian's
             // NEAR takes single terms only: each word's positioned marker term, or the word itself
             // when it is a single term.
-            let markers: [Query] = clauses.filter { $0.words.count == 1 }.compactMap { clause in
-                if let marker = clause.words[0].proximityTerm { return .term(marker) }
-                if case .term = clause.words[0].query { return clause.words[0].query }
+            let singles = clauses.filter { $0.words.count == 1 }.map { $0.words[0] } + question
+            let markers: [Query] = singles.compactMap { word in
+                if let marker = word.proximityTerm { return .term(marker) }
+                if case .term = word.query { return word.query }
                 return nil
             }
             if markers.count > 1 { query = .andMaybe(query, .near(markers, window: max(8, markers.count * 6))) }

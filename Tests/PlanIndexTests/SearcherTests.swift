@@ -24,6 +24,8 @@ struct QueryLanguageTests {
         Case(input: "heading:\"次级方案 6\" 目标", clauses: [["目标"]], headings: ["次级方案 6"]),
         Case(input: "OR 妇女", clauses: [["OR"], ["妇女"]]),
         Case(input: "\"未闭合的引号", clauses: [["\"未闭合的引号"]]),
+        Case(input: "68 680 900 瑞士法郎", clauses: [["68 680 900"], ["瑞士法郎"]]),
+        Case(input: "2019 2020 年", clauses: [["2019"], ["2020"], ["年"]]),
     ]
 
     @Test("parsing", arguments: cases)

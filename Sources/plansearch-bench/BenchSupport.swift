@@ -13,13 +13,7 @@ enum BenchSupport {
         return FileManager.default.currentDirectoryPath
     }()
 
-    /// $PLANSEARCH_CORPUS, else ../shared/corpus beside the checkout, else the workspace's copy.
-    static var defaultCorpus: String {
-        let candidates = [ProcessInfo.processInfo.environment["PLANSEARCH_CORPUS"] ?? "",
-                          URL(fileURLWithPath: root + "/../shared/corpus").standardizedFileURL.path, "/work/shared/corpus"]
-        return candidates.first { !$0.isEmpty && FileManager.default.fileExists(atPath: $0 + "/itc-programme-plan-2021.txt") }
-            ?? candidates[1]
-    }
+    static var defaultCorpus: String { SharedCorpus.locate(projectRoot: root) }
 
     static func schema(_ name: String = "un-plan") throws -> Schema {
         try Schema.load(path: root + "/IndexSchemas/\(name).json")

@@ -99,15 +99,7 @@ struct ScaleBench: ParsableCommand {
         }
         guard let client else { throw ValidationError("the daemon did not start") }
         for q in workload { _ = try? client.call(method: "search", params: ["query": q]) }  // warm up
-        var latencies: [Double] = []
-        for _ in 0..<rounds {
-            for q in workload {
-                let t = Date()
-                _ = try? client.call(method: "search", params: ["query": q, "limit": 10])
-                latencies.append(Date().timeIntervalSince(t) * 1000)
-            }
-        }
-        latencies.sort()
+        let latencies = RealDaemon.latencies(client, workload, rounds: rounds)
         return (percentile(latencies, 0.5), percentile(latencies, 0.99))
     }
 

@@ -49,6 +49,19 @@ enum RealDaemon {
         throw ValidationError("the daemon did not answer within 60 s")
     }
 
+    /// Client-side latencies (ms, sorted) of `rounds` passes over `workload`.
+    static func latencies(_ client: DaemonClient, _ workload: [String], rounds: Int) -> [Double] {
+        var latencies: [Double] = []
+        for _ in 0..<rounds {
+            for q in workload {
+                let t = Date()
+                _ = try? client.call(method: "search", params: ["query": q, "limit": 10])
+                latencies.append(Date().timeIntervalSince(t) * 1000)
+            }
+        }
+        return latencies.sorted()
+    }
+
     static func residentMB(_ pid: Int32) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
@@ -120,16 +133,7 @@ struct QueryBench: ParsableCommand {
             let socket = dir + "/\(analyzer).sock"
             let (process, startup) = try RealDaemon.start(db: db, socket: socket, analyzer: analyzer)
             defer { process.terminate(); process.waitUntilExit() }
-            let one = try DaemonClient(socketPath: socket)
-            var latencies: [Double] = []
-            for _ in 0..<rounds {
-                for q in workload {
-                    let t = Date()
-                    _ = try? one.call(method: "search", params: ["query": q, "limit": 10])
-                    latencies.append(Date().timeIntervalSince(t) * 1000)
-                }
-            }
-            latencies.sort()
+            let latencies = RealDaemon.latencies(try DaemonClient(socketPath: socket), workload, rounds: rounds)
             // Eight clients, each on its own thread and connection, for `seconds`.
             let until = Date().addingTimeInterval(seconds)
             let all = LatencyCollector()

@@ -1,4 +1,5 @@
 import Foundation
+import PlanIndex
 import Testing
 
 /// The built `plansearch` binary (SwiftPM builds it beside the test bundle) and helpers to run it.
@@ -8,7 +9,7 @@ enum Binary {
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
-    static let corpus = locateCorpus(root: root)
+    static let corpus = SharedCorpus.locate(projectRoot: root)
     static var hasCorpus: Bool { FileManager.default.fileExists(atPath: corpus + "/itc-programme-plan-2021.txt") }
 
     static let plansearch: String = {
@@ -67,15 +68,3 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The shared corpus: $PLANSEARCH_CORPUS, else ../shared/corpus beside the checkout, else the
-/// workspace's copy. Tests that need it are skipped (not failed) when it is nowhere.
-func locateCorpus(root: String) -> String {
-    let candidates = [ProcessInfo.processInfo.environment["PLANSEARCH_CORPUS"] ?? "",
-                      URL(fileURLWithPath: root + "/../shared/corpus").standardizedFileURL.path,
-                      "/work/shared/corpus"]
-    for candidate in candidates where !candidate.isEmpty
-        && FileManager.default.fileExists(atPath: candidate + "/itc-programme-plan-2021.txt") {
-        return candidate
-    }
-    return candidates[1]
-}

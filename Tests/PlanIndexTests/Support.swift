@@ -10,7 +10,7 @@ enum Paths {
         return url.path
     }()
     static let schemas = root + "/IndexSchemas"
-    static let corpus = locateCorpus(root: root)
+    static let corpus = SharedCorpus.locate(projectRoot: root)
     static let corpusFiles = [
         "itc-programme-budget-2008-2009.txt", "itc-programme-plan-2021.txt",
         "un-programme-plan-2021.txt", "unido-annual-report-2020.txt",
@@ -39,15 +39,3 @@ final class Scratch {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The shared corpus: $PLANSEARCH_CORPUS, else ../shared/corpus beside the checkout, else the
-/// workspace's copy. Tests that need it are skipped (not failed) when it is nowhere.
-func locateCorpus(root: String) -> String {
-    let candidates = [ProcessInfo.processInfo.environment["PLANSEARCH_CORPUS"] ?? "",
-                      URL(fileURLWithPath: root + "/../shared/corpus").standardizedFileURL.path,
-                      "/work/shared/corpus"]
-    for candidate in candidates where !candidate.isEmpty
-        && FileManager.default.fileExists(atPath: candidate + "/itc-programme-plan-2021.txt") {
-        return candidate
-    }
-    return candidates[1]
-}

@@ -327,6 +327,19 @@ public final class Searcher {
         let hits = try results.hits.map { hit in
             try makeHit(hit, highlightWords: highlightWords, withText: params.withText ?? false)
         }
+        if !question.isEmpty, exact {
+            // A question's words need not all match; say which ones no hit on this page holds,
+            // so a question the plans cannot answer reads as such (exact: false).
+            let texts = results.hits.compactMap { try? StoredSection(decoding: $0.data).section.text }
+            let highlighter = Highlighter(analyzer: analyzer)
+            let absent = question.filter { word in
+                !texts.contains { !highlighter.matches(of: word.highlights, in: $0).isEmpty }
+            }
+            if !absent.isEmpty {
+                exact = false
+                missing = absent.map(\.text)
+            }
+        }
         // Suggestions for what the user typed: a missing word, or a typed item one of whose
         // words is missing (泥碳地 segments into characters, one of which matches nothing).
         var suggestions: [String: [String]] = [:]

@@ -35,9 +35,12 @@ struct IndexBench: ParsableCommand {
         var runs: Int
         var ours_one_writer: Build
         var ours_parallel: Build
+        /// Two shards, each written by its own writer on its own thread.
+        var ours_two_shards: Build
         var baseline: Build
         var ratio_one_writer: Double
         var ratio_parallel: Double
+        var ratio_two_shards: Double
         var size_ratio: Double
     }
 
@@ -52,24 +55,26 @@ struct IndexBench: ParsableCommand {
             results["baseline", default: []].append(try build(documents, schema, baseline, parallel: false, bytes: bytes))
             results["ours", default: []].append(try build(documents, schema, ours, parallel: false, bytes: bytes))
             results["parallel", default: []].append(try build(documents, schema, ours, parallel: true, bytes: bytes))
+            results["shards", default: []].append(try buildShards(documents, schema, ours, shards: 2, bytes: bytes))
         }
         func medianBuild(_ key: String) -> Build {
             let list = results[key] ?? []
             let sorted = list.sorted { $0.seconds < $1.seconds }
             return sorted[sorted.count / 2]
         }
-        let b = medianBuild("baseline"), o = medianBuild("ours"), p = medianBuild("parallel")
+        let b = medianBuild("baseline"), o = medianBuild("ours"), p = medianBuild("parallel"), t = medianBuild("shards")
         let report = Report(text_mb: Double(bytes) / 1e6, copies: copies, runs: runs, ours_one_writer: o, ours_parallel: p,
-                            baseline: b, ratio_one_writer: o.mb_per_s / b.mb_per_s, ratio_parallel: p.mb_per_s / b.mb_per_s,
+                            ours_two_shards: t, baseline: b, ratio_one_writer: o.mb_per_s / b.mb_per_s,
+                            ratio_parallel: p.mb_per_s / b.mb_per_s, ratio_two_shards: t.mb_per_s / b.mb_per_s,
                             size_ratio: Double(o.index_bytes) / Double(max(1, b.index_bytes)))
         if json { try BenchSupport.printJSON(report); return }
         print(String(format: "text: %.2f MB (%d copies), median of %d runs", report.text_mb, copies, runs))
-        for (name, r) in [("ours, one writer", o), ("ours, analysis ∥ writer", p), ("xapian n-gram", b)] {
+        for (name, r) in [("ours, one writer", o), ("ours, analysis ∥ writer", p), ("ours, 2 shards ∥", t), ("xapian n-gram", b)] {
             print(String(format: "%-24@ %6.2f MB/s  %6.2f s  index %6.1f MB (%.1f MB per text MB)", name as NSString,
                          r.mb_per_s, r.seconds, Double(r.index_bytes) / 1e6, r.index_bytes_per_text_mb))
         }
-        print(String(format: "ratio: %.2fx (one writer), %.2fx (parallel); index size %.2fx the n-gram index",
-                     report.ratio_one_writer, report.ratio_parallel, report.size_ratio))
+        print(String(format: "ratio: %.2fx (one writer), %.2fx (analysis ∥ writer), %.2fx (2 shards); index size %.2fx the n-gram index",
+                     report.ratio_one_writer, report.ratio_parallel, report.ratio_two_shards, report.size_ratio))
     }
 
     /// Builds a fresh database from `documents`; with `parallel`, documents are analysed on the
@@ -129,6 +134,44 @@ struct IndexBench: ParsableCommand {
         let size = BenchSupport.directorySize(path)
         return Build(mb_per_s: Double(bytes) / 1e6 / seconds, seconds: seconds, index_bytes: size,
                      index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6, sections: sections)
+    }
+}
+
+extension IndexBench {
+    /// Builds `shards` databases at once, documents assigned by the shard layout's hash, each
+    /// analysed and written on its own thread (the way `plansearch index --shards` works).
+    func buildShards(_ documents: [SectionedDocument], _ schema: Schema, _ analyzer: any DocumentAnalyzer,
+                     shards: Int, bytes: Int) throws -> Build {
+        let path = BenchSupport.temporaryDirectory("shards")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let layout = ShardLayout(directory: path, count: shards)
+        let builder = SectionDocumentBuilder(layout: IndexLayout(schema: schema), analyzer: analyzer)
+        let failures = LatencyCollector()
+        let start = ContinuousClock.now
+        let group = DispatchGroup()
+        for (shard, shardPath) in layout.shardPaths.enumerated() {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let writer = try WritableDatabase(path: shardPath, mode: .createOrOverwrite)
+                    for d in documents where layout.shard(of: d.id) == shard {
+                        for s in d.sections where s.isIndexed { try writer.add(try builder.document(for: s, of: d)) }
+                    }
+                    try writer.commit()
+                    try writer.close()
+                } catch {
+                    failures.add([1])
+                }
+            }.start()
+        }
+        group.wait()
+        if !failures.sorted().isEmpty { throw ValidationError("a shard's build failed") }
+        let seconds = Indexer.seconds(ContinuousClock.now - start)
+        let size = layout.shardPaths.reduce(0) { $0 + BenchSupport.directorySize($1) }
+        return Build(mb_per_s: Double(bytes) / 1e6 / seconds, seconds: seconds, index_bytes: size,
+                     index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6,
+                     sections: documents.reduce(0) { $0 + $1.sections.filter(\.isIndexed).count })
     }
 }
 

@@ -341,7 +341,10 @@ public final class Analyzer: Sendable {
         if !current.isEmpty { parts.append(String(current)) }
         // Digit groups also as they are written ("68", "680", "900") would add little: the
         // joined number and its whole token are what people type.
-        return Array(Set(parts.filter { $0.utf8.count <= maxTermBytes })).sorted()
+        // A handful of parts: a linear check beats building a Set (which showed in profiles).
+        var unique: [String] = []
+        for part in parts where part.utf8.count <= maxTermBytes && !unique.contains(part) { unique.append(part) }
+        return unique
     }
 
     // MARK: queries

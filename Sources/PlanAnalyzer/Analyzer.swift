@@ -192,15 +192,16 @@ public final class Analyzer: Sendable {
         while i >= 0 {
             var h = Lexicon.hashStart()
             h = Lexicon.hash(h, chars[i])
-            let single = lexicon.lookup(h) ?? 0
-            var best = log(Double(max(single, 1))) - logTotal + route[i + 1]
+            let first = lexicon.slot(h)
+            // A character in no word counts as frequency 1 (log 0).
+            var best = (first.flatMap { lexicon.word(at: $0) } ?? 0) - logTotal + route[i + 1]
             var bestEnd = i + 1
             var j = i + 1
-            while j < n, j - i < maxLength {
+            while first != nil, j < n, j - i < maxLength {
                 h = Lexicon.hash(h, chars[j])
-                guard let frequency = lexicon.lookup(h) else { break }
-                if frequency > 0 {
-                    let score = log(Double(frequency)) - logTotal + route[j + 1]
+                guard let slot = lexicon.slot(h) else { break }
+                if let logFrequency = lexicon.word(at: slot) {
+                    let score = logFrequency - logTotal + route[j + 1]
                     if score > best {
                         best = score
                         bestEnd = j + 1

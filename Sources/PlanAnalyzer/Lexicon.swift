@@ -11,6 +11,9 @@ public struct Lexicon: Sendable {
     private let keys: [UInt64]
     /// Frequency of the word (0 for an entry that is only a prefix of longer words).
     private let frequencies: [UInt32]
+    /// log(frequency) of each slot, computed once at load: segmentation needs it for every
+    /// candidate word.
+    private let logFrequencies: [Double]
     private let mask: Int
     public let maxWordLength: Int
     public let logTotal: Double
@@ -47,6 +50,24 @@ public struct Lexicon: Sendable {
             if k == 0 { return nil }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// The slot of `key`: nil when no word starts this way.
+    @inline(__always)
+    func slot(_ key: UInt64) -> Int? {
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let k = keys[slot]
+            if k == key { return slot }
+            if k == 0 { return nil }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Whether the slot holds a word (not only a prefix), and its log frequency.
+    @inline(__always)
+    func word(at slot: Int) -> Double? {
+        frequencies[slot] > 0 ? logFrequencies[slot] : nil
     }
 
     public func frequency(of scalars: some Sequence<Unicode.Scalar>) -> UInt32? {
@@ -110,6 +131,7 @@ public struct Lexicon: Sendable {
         for (key, frequency) in words { insert(key, max(1, frequency)) }
         self.keys = keys
         self.frequencies = frequencies
+        logFrequencies = frequencies.map { $0 > 0 ? log(Double($0)) : 0 }
         self.mask = mask
         self.maxWordLength = maxWordLength
         logTotal = log(max(total, 1))
@@ -119,6 +141,7 @@ public struct Lexicon: Sendable {
     private init(keys: [UInt64], frequencies: [UInt32], maxWordLength: Int, logTotal: Double, wordCount: Int) {
         self.keys = keys
         self.frequencies = frequencies
+        logFrequencies = frequencies.map { $0 > 0 ? log(Double($0)) : 0 }
         mask = keys.count - 1
         self.maxWordLength = maxWordLength
         self.logTotal = logTotal

@@ -26,7 +26,15 @@ struct RelevanceBench: AsyncParsableCommand {
     @Flag(help: "List each query's scores.")
     var verbose = false
 
-    struct Needle: Decodable { var text: String; var grade: Int }
+    @Option(help: "Write the pool for judging to this JSON file: per query, the union of both systems' top 10, without saying which system found which hit, in a fixed shuffled order.")
+    var pool: String?
+
+    struct Needle: Decodable {
+        var text: String
+        var grade: Int
+        /// Judged from the pool of both systems' top 10 (rather than chosen before any search).
+        var pooled: Bool?
+    }
     struct Judged: Decodable { var id: String; var kind: String; var query: String; var needles: [Needle] }
     struct File: Decodable { var queries: [Judged] }
 
@@ -41,6 +49,10 @@ struct RelevanceBench: AsyncParsableCommand {
         var ours: [String: Scores]
         var baseline: [String: Scores]
         var overall_ndcg_gain: Double
+        /// The same with only the needles chosen before any search (no pooled ones): a check
+        /// that the pooled judgments did not decide the comparison.
+        var ours_original_needles: [String: Scores]
+        var baseline_original_needles: [String: Scores]
     }
 
     func run() async throws {
@@ -74,6 +86,8 @@ struct RelevanceBench: AsyncParsableCommand {
 
         var ours: [String: [Double]] = [:], base: [String: [Double]] = [:]
         var oursScores: [String: Scores] = [:], baseScores: [String: Scores] = [:]
+        var pooled: [PoolEntry] = []
+        var oursOriginal: [String: Scores] = [:], baseOriginal: [String: Scores] = [:], ignored: [String: [Double]] = [:]
         for q in file.queries {
             let result = try client.call("search", params: ["query": q.query, "limit": 10, "with_text": true], as: SearchResult.self)
             let texts = result.hits.map { $0.text ?? "" }
@@ -87,11 +101,23 @@ struct RelevanceBench: AsyncParsableCommand {
             } catch {
                 baseTexts = []  // Xapian 1.4.22's QueryParser throws on some mixed queries
             }
+            if pool != nil { pooled.append(PoolEntry(q, ours: texts, baseline: baseTexts)) }
             accumulate(q, texts: texts, exact: result.exact, into: &oursScores, perQuery: &ours)
             accumulate(q, texts: baseTexts, exact: true, into: &baseScores, perQuery: &base)
+            var original = q
+            original.needles = q.needles.filter { $0.pooled != true }
+            if !original.needles.isEmpty || q.needles.isEmpty {
+                accumulate(original, texts: texts, exact: result.exact, into: &oursOriginal, perQuery: &ignored)
+                accumulate(original, texts: baseTexts, exact: true, into: &baseOriginal, perQuery: &ignored)
+            }
         }
         daemon.requestShutdown()
         _ = try? await serving.value
+        if let pool {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(pooled).write(to: URL(fileURLWithPath: pool))
+        }
 
         func finish(_ scores: [String: Scores]) -> [String: Scores] {
             var out: [String: Scores] = [:]
@@ -112,7 +138,8 @@ struct RelevanceBench: AsyncParsableCommand {
             return out
         }
         let report = Report(ours: finish(oursScores), baseline: finish(baseScores),
-                            overall_ndcg_gain: (finish(oursScores)["overall"]?.ndcg ?? 0) - (finish(baseScores)["overall"]?.ndcg ?? 0))
+                            overall_ndcg_gain: (finish(oursScores)["overall"]?.ndcg ?? 0) - (finish(baseScores)["overall"]?.ndcg ?? 0),
+                            ours_original_needles: finish(oursOriginal), baseline_original_needles: finish(baseOriginal))
         if json { try BenchSupport.printJSON(report); return }
         print("kind            n   nDCG@10 (base)    R@10 (base)    MRR@10 (base)")
         for kind in report.ours.keys.sorted() {
@@ -124,10 +151,39 @@ struct RelevanceBench: AsyncParsableCommand {
                              o.ndcg, b.ndcg, o.recall, b.recall, o.mrr, b.mrr))
             }
         }
+        if let o = report.ours_original_needles["overall"], let b = report.baseline_original_needles["overall"] {
+            print(String(format: "original needles only (chosen before any search): nDCG@10 %.3f (%.3f)", o.ndcg, b.ndcg))
+        }
         if verbose {
             for q in file.queries {
                 print(String(format: "%@ %-12@ ours %.2f base %.2f  %@", q.id as NSString, q.kind as NSString,
                              ours[q.id]?.first ?? 0, base[q.id]?.first ?? 0, q.query as NSString))
+            }
+        }
+    }
+
+    /// One query's pooled hits for judging: each distinct section text once, in an order that
+    /// depends on the text only (so the judge cannot tell which system ranked it where), with
+    /// whether an existing needle already marks it.
+    struct PoolEntry: Encodable {
+        struct Hit: Encodable { var text: String; var judged_needles: [String] }
+        var id: String, kind: String, query: String
+        var hits: [Hit]
+
+        init(_ q: Judged, ours: [String], baseline: [String]) {
+            id = q.id; kind = q.kind; query = q.query
+            var seen = Set<String>()
+            var unique: [String] = []
+            for text in ours.prefix(10) + baseline.prefix(10) where seen.insert(RelevanceBench.squeeze(text)).inserted {
+                unique.append(text)
+            }
+            // FNV-1a of the text: an order that is fixed, yet unrelated to either ranking.
+            func order(_ text: String) -> UInt64 {
+                text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
+            }
+            hits = unique.sorted { order($0) < order($1) }.map { text in
+                let squeezed = RelevanceBench.squeeze(text)
+                return Hit(text: text, judged_needles: q.needles.map(\.text).filter { squeezed.contains(RelevanceBench.squeeze($0)) })
             }
         }
     }

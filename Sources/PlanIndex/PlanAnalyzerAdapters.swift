@@ -25,16 +25,40 @@ public struct PlanDocumentAnalyzer: DocumentAnalyzer {
 /// costs ranking, never the match); a phrase matches exactly where its characters do.
 public struct PlanQueryAnalyzer: QueryAnalyzer {
     public let analyzer: Analyzer
+    /// Taiwan-to-mainland vocabulary for query words; nil folds by character only.
+    let vocabulary: RegionalVocabulary?
 
-    public init(analyzer: Analyzer) { self.analyzer = analyzer }
+    public init(analyzer: Analyzer, vocabulary: RegionalVocabulary? = RegionalVocabulary.shared) {
+        self.analyzer = analyzer
+        self.vocabulary = analyzer.normalizer.foldsTraditional ? vocabulary : nil
+    }
 
     public func words(of text: String, prefix: String) -> [QueryWord] {
         analyzer.queryUnits(text).map { unit in
             // The word's first positioned term (its first character, or the Latin token) marks
             // where it stands, for the proximity bonus.
-            QueryWord(text: unit.text, query: Self.query(for: unit, prefix: prefix), required: unit.required,
-                      highlights: [unit.term], proximityTerm: unit.spelling.first.map { prefix + $0 })
+            var word = QueryWord(text: unit.text, query: Self.query(for: unit, prefix: prefix), required: unit.required,
+                                 highlights: [unit.term], proximityTerm: unit.spelling.first.map { prefix + $0 })
+            if unit.kind == .han, let mainland = mainlandWord(unit, prefix: prefix) {
+                // A word in Taiwan usage (塑膠) also matches its mainland form (塑料).
+                word.query = .or([word.query, mainland.query])
+                word.highlights.append(contentsOf: mainland.highlights)
+            }
+            return word
         }
+    }
+
+    /// The mainland form of a Han query word when its vocabulary differs, not just its
+    /// characters (塑膠 folds to 塑胶 by character, but mainland text says 塑料).
+    func mainlandWord(_ unit: QueryUnit, prefix: String) -> QueryWord? {
+        guard let vocabulary, let converted = vocabulary.mainland(unit.text) else { return nil }
+        let units = analyzer.queryUnits(converted)
+        guard !units.isEmpty, units.map(\.term).joined() != unit.term else { return nil }
+        if units.count == 1 {
+            return QueryWord(text: converted, query: Self.query(for: units[0], prefix: prefix), required: true,
+                             highlights: [units[0].term])
+        }
+        return phrase(converted, prefix: prefix)
     }
 
     static func query(for unit: QueryUnit, prefix: String) -> Query {

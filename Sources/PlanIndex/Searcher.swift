@@ -83,8 +83,24 @@ public final class Searcher {
         }
     }
 
-    /// An unspaced item that segments into at least this many content words is a question.
-    static let questionWords = 4
+    /// An unspaced item is a question when it asks (an interrogative and at least
+    /// `questionWords` content words) or is long (`longQuestionWords` content words). A compound
+    /// name of four words (会议时地分配办法) asks nothing: all its words stay required.
+    static let questionWords = 3
+    static let longQuestionWords = 6
+    /// The normalised words that make an item a question (多少名妇女, 什么申请, 哪个宣言).
+    static let interrogatives: Set<String> = [
+        "多少", "什么", "哪些", "哪个", "哪里", "哪", "如何", "怎样", "怎么", "是否", "吗", "几", "是不是", "有没有",
+        "为什么", "为何", "何时", "谁", "what", "how", "which", "when", "who", "why", "where",
+    ]
+
+    static func isQuestion(_ words: [QueryWord]) -> Bool {
+        let content = words.filter(\.required).count
+        if content >= longQuestionWords { return true }
+        return content >= questionWords && words.contains { word in
+            word.highlights.contains { interrogatives.contains($0) }
+        }
+    }
 
     /// A body query widened to the heading path and the title, which rank higher when they
     /// match (a word in "次级方案 1 妇女经济赋权" speaks for every paragraph under it).
@@ -209,7 +225,7 @@ public final class Searcher {
                         }
                     }
                     let content = words.filter(\.required)
-                    if clause.count == 1, content.count >= Self.questionWords, parsed.clauses.count == 1 {
+                    if clause.count == 1, parsed.clauses.count == 1, Self.isQuestion(words) {
                         // An unspaced question (国贸中心计划到2021年底协助多少名妇女进入市场): its
                         // content words rank the sections, any of them may match; requiring
                         // them all would demand the question's exact wording.
@@ -220,6 +236,12 @@ public final class Searcher {
                         // words only ranking.
                         for word in words {
                             if word.required { required.append(Clause(words: [word], text: word.text)) } else { optional.append(word) }
+                        }
+                        // The item as typed, as a phrase: sections holding 技术合作执行额 as
+                        // written rank above those with 技术, 合作, 执行 and 额 scattered.
+                        if words.count > 1, var typed = analyzer.phrase(text, prefix: schema.fields.body.prefix) {
+                            typed.required = false
+                            optional.append(typed)
                         }
                     } else {
                         alternatives.append(contentsOf: words.filter(\.required).isEmpty ? words : words.filter(\.required))
@@ -324,8 +346,13 @@ public final class Searcher {
         }
 
         let highlightWords = active.flatMap { $0.words.flatMap(\.highlights) } + optional.flatMap(\.highlights)
-        let hits = try results.hits.map { hit in
+        var hits = try results.hits.map { hit in
             try makeHit(hit, highlightWords: highlightWords, withText: params.withText ?? false)
+        }
+        if exact, question.isEmpty, results.hits.count < options.limit,
+           (2...Self.fillWords).contains(required.count) {
+            hits += try partialHits(required, strictTotal: results.estimatedMatches, options: options,
+                                    assemble: assemble, highlightWords: highlightWords, withText: params.withText ?? false)
         }
         if !question.isEmpty, exact {
             // A question's words need not all match; say which ones no hit on this page holds,
@@ -358,6 +385,39 @@ public final class Searcher {
         }
         return SearchResult(total: results.estimatedMatches, exact: exact, missing: missing,
                             suggestions: suggestions, tookMs: 0, hits: hits)
+    }
+
+    /// Most required words for which a short page is filled with sections lacking one of them
+    /// (one query per word left out, so this bounds the fill query's size).
+    static let fillWords = 6
+
+    /// When fewer sections than a page hold every word, the page goes on with sections that
+    /// hold all but one (best first), each saying which word it lacks: a page of two hits with
+    /// every word scattered through long lists is worse than those two plus the passage that
+    /// has the rest of the query word for word. Only words that the user typed are dropped,
+    /// never filters or exclusions; `total` still counts only the sections with every word.
+    private func partialHits(_ required: [Clause], strictTotal: Int, options: SearchOptions,
+                             assemble: ([Clause]) -> Query, highlightWords: [String], withText: Bool) throws -> [SearchHit] {
+        var fill = options
+        // The strict matches come first in paging order: a later page starts further into these.
+        fill.offset = max(0, options.offset - strictTotal)
+        fill.limit = options.offset + options.limit - max(options.offset, strictTotal)
+        guard fill.limit > 0 else { return [] }
+        fill.checkAtLeast = fill.offset + fill.limit
+        let allButOne = required.indices.map { left in
+            assemble(required.indices.filter { $0 != left }.map { required[$0] })
+        }
+        let results = try database.search(.andNot(.or(allButOne), assemble(required)), options: fill)
+        let highlighter = Highlighter(analyzer: analyzer)
+        return try results.hits.map { found in
+            var hit = try makeHit(found, highlightWords: highlightWords, withText: withText)
+            let text = try StoredSection(decoding: found.data).section.text
+            hit.missing = required.filter { clause in
+                highlighter.matches(of: clause.words.flatMap(\.highlights), in: text).isEmpty
+            }.map(\.text)
+            hit.rank += strictTotal  // after every section that holds all the words
+            return hit
+        }
     }
 
     /// Indexed words one edit away from `word` (泥碳地 -> 泥炭地), most frequent first. Candidates

@@ -83,6 +83,9 @@ public struct SearchHit: Codable, Sendable, Equatable {
     /// [start, end) character (Unicode scalar) offsets into `snippet`.
     public var highlights: [[Int]]
     public var text: String?
+    /// Present only on a hit that lacks some of the query's words (after every hit that holds
+    /// them all, when fewer than a page do): the words, as typed, that it lacks.
+    public var missing: [String]?
 
     public init(id: String, doc: String, title: String, heading: [String], para: String?, kind: String,
                 score: Double, rank: Int, file: String, line: Int, endLine: Int, snippet: String,
@@ -104,7 +107,7 @@ public struct SearchHit: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, doc, title, heading, para, kind, score, rank, file, line, snippet, highlights, text
+        case id, doc, title, heading, para, kind, score, rank, file, line, snippet, highlights, text, missing
         case endLine = "end_line"
     }
 }

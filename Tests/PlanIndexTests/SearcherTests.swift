@@ -109,8 +109,11 @@ final class SearcherTests {
     @Test("names find each other through the synonym list")
     func synonyms() throws {
         let byAcronym = try search("ITC 妇女")
-        #expect(byAcronym.hits.map(\.para) == ["13.5"])
-        #expect(byAcronym.exact)
+        // 13.5 holds both (国际贸易中心 for ITC); 1.1, with 妇女 alone, only fills the page after it.
+        #expect(byAcronym.hits.filter { $0.missing == nil }.map(\.para) == ["13.5"])
+        #expect(byAcronym.hits.map(\.para) == ["13.5", "1.1"])
+        #expect(byAcronym.hits.last?.missing == ["ITC"])
+        #expect(byAcronym.exact && byAcronym.total == 1)
         #expect(try search("\"国贸中心\"").hits.map(\.para) == ["13.5"])
         let hit = try #require(try search("国际贸易中心").hits.first)
         #expect(!hit.highlights.isEmpty)
@@ -146,6 +149,10 @@ final class PlanAnalyzerSearchTests {
     init() throws {
         scratch = try Scratch()
         try scratch.write("plans/a.txt", " 1.1 保护泥炭地和湿地，减少温室气体排放。 \n\n 1.2 國際貿易中心协助妇女进入市场。 \n\n 1.3 妇女和青年的市场准入。 \n")
+        try scratch.write("plans/b.txt", """
+         2.1 关于海洋垃圾和微型塑料的专家会议。 \n\n 2.2 技术合作执行额达到1.777亿美元。 \n\n\
+         2.3 工发组织加强技术合作。 \n\n 2.4 工发组织的技术合作执行情况和全额预算。 \n
+        """)
         let schema = try loadSchema("un-plan")
         let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
                                   analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
@@ -168,6 +175,52 @@ final class PlanAnalyzerSearchTests {
         let traditional = try searcher.search(SearchParams(query: "國際貿易中心 婦女")).hits.map(\.id)
         #expect(!simplified.isEmpty)
         #expect(simplified == traditional)
+    }
+
+    @Test("a query word in Taiwan usage finds the mainland word (塑膠 is 塑料, not only 塑胶)")
+    func regionalVocabulary() throws {
+        let r = try searcher.search(SearchParams(query: "微型塑膠"))
+        #expect(r.exact)
+        #expect(r.hits.map(\.para) == ["2.1"])
+        let hit = try #require(r.hits.first)
+        let snippet = Array(hit.snippet.unicodeScalars)
+        let highlighted = hit.highlights.map { String(String.UnicodeScalarView(snippet[$0[0]..<$0[1]])) }.joined()
+        #expect(highlighted.contains("塑料"))
+    }
+
+    @Test("a short page goes on with sections lacking one word, each saying which")
+    func partialFill() throws {
+        let r = try searcher.search(SearchParams(query: "工发组织 技术合作执行额"))
+        #expect(r.exact)
+        #expect(r.total == 1)
+        // 2.4 has every word; 2.2 has all but 工发组织 (word for word); 2.3 lacks two words.
+        #expect(r.hits.map(\.para) == ["2.4", "2.2"])
+        #expect(r.hits.map(\.missing) == [nil, ["工发组织"]])
+        #expect(r.hits.map(\.rank) == [1, 2])
+        // The second page starts inside the partial hits.
+        var second = SearchParams(query: "工发组织 技术合作执行额")
+        second.offset = 1
+        #expect(try searcher.search(second).hits.map(\.para) == ["2.2"])
+    }
+
+    struct QuestionCase: Sendable, CustomTestStringConvertible {
+        var query: String
+        var isQuestion: Bool
+        var testDescription: String { query }
+    }
+
+    @Test("an unspaced item is a question when it asks, not because it is long", arguments: [
+        QuestionCase(query: "国贸中心计划到2021年底协助多少名妇女进入市场", isQuestion: true),
+        QuestionCase(query: "道德时尚倡议帮助哪些群体", isQuestion: true),
+        QuestionCase(query: "2013年哪个宣言定义了包容及可持续工业发展", isQuestion: true),
+        QuestionCase(query: "什么是快时尚", isQuestion: false),          // one content word: just require it
+        QuestionCase(query: "会议时地分配办法", isQuestion: false),        // a name of four words asks nothing
+        QuestionCase(query: "技术合作执行额", isQuestion: false),
+        QuestionCase(query: "国贸中心协助妇女进入市场增强青年贸易意识", isQuestion: true),  // long: any word may match
+    ])
+    func questions(_ c: QuestionCase) throws {
+        let words = searcher.analyzer.words(of: c.query, prefix: "")
+        #expect(Searcher.isQuestion(words) == c.isQuestion)
     }
 
     @Test("words near each other rank first")

@@ -42,9 +42,9 @@ public final class Analyzer: Sendable {
     }
 
     @inline(__always)
-    func characterTerm(_ s: Unicode.Scalar) -> String {
-        let v = Int(s.value)
-        return v >= 0x3400 && v <= 0x9FFF ? characterTerms[v - 0x3400] : String(s)
+    func characterTerm(_ value: UInt32) -> String? {
+        let v = Int(value)
+        return v >= 0x3400 && v <= 0x9FFF ? characterTerms[v - 0x3400] : nil
     }
 
     public init(options: Options = Options()) throws {
@@ -68,7 +68,7 @@ public final class Analyzer: Sendable {
 
     // MARK: scanning
 
-    enum Class { case han, alnum, joiner, space, other }
+    enum Class: UInt8 { case han, alnum, joiner, space, other }
 
     @inline(__always)
     static func classify(_ s: Unicode.Scalar) -> Class {
@@ -99,7 +99,9 @@ public final class Analyzer: Sendable {
         var range: Range<Int>
     }
 
-    /// Splits normalised text into Han runs (joined across whitespace) and Latin tokens.
+    /// Splits normalised text into Han runs (joined across whitespace) and Latin tokens. For
+    /// queries (short texts); documents go through `scan`, which applies the same rules to
+    /// reused integer buffers.
     func runs(_ s: [Unicode.Scalar]) -> [Run] {
         var runs: [Run] = []
         var i = 0
@@ -184,99 +186,400 @@ public final class Analyzer: Sendable {
     func segment(_ chars: [Unicode.Scalar]) -> [(Int, Int)] {
         let n = chars.count
         if n == 0 { return [] }
-        var route = [Double](repeating: 0, count: n + 1)
-        var next = [Int](repeating: 0, count: n + 1)
-        let logTotal = lexicon.logTotal
-        let maxLength = lexicon.maxWordLength
-        var i = n - 1
-        while i >= 0 {
-            var h = Lexicon.hashStart()
-            h = Lexicon.hash(h, chars[i])
-            let first = lexicon.slot(h)
-            // A character in no word counts as frequency 1 (log 0).
-            var best = (first.flatMap { lexicon.word(at: $0) } ?? 0) - logTotal + route[i + 1]
-            var bestEnd = i + 1
-            var j = i + 1
-            while first != nil, j < n, j - i < maxLength {
-                h = Lexicon.hash(h, chars[j])
-                guard let slot = lexicon.slot(h) else { break }
-                if let logFrequency = lexicon.word(at: slot) {
-                    let score = logFrequency - logTotal + route[j + 1]
-                    if score > best {
-                        best = score
-                        bestEnd = j + 1
-                    }
-                }
-                j += 1
-            }
-            route[i] = best
-            next[i] = bestEnd
-            i -= 1
-        }
+        var scratch = SegmentScratch()
+        scratch.prepare(n)
+        let values = chars.map(\.value)
+        values.withUnsafeBufferPointer { segment($0, into: &scratch, recordingWords: false) }
         var words: [(Int, Int)] = []
         var k = 0
         while k < n {
-            words.append((k, next[k]))
-            k = next[k]
+            let end = Int(scratch.next[k])
+            words.append((k, end))
+            k = end
         }
         return words
     }
 
-    /// Dictionary words of two or more characters strictly inside chars[start..<end].
-    func subwords(_ chars: [Unicode.Scalar], _ start: Int, _ end: Int) -> [(Int, Int)] {
-        guard end - start >= 3 else { return [] }
-        var found: [(Int, Int)] = []
-        for i in start..<(end - 1) {
-            var h = Lexicon.hash(Lexicon.hashStart(), chars[i])
-            var j = i + 1
-            while j < end {
-                h = Lexicon.hash(h, chars[j])
-                guard let frequency = lexicon.lookup(h) else { break }
-                if frequency > 0, !(i == start && j + 1 == end) { found.append((i, j + 1)) }
-                j += 1
+    /// `segment` over a run of scalar values: `scratch.next[i]` becomes the end of the word that
+    /// starts at i on the best path. With `recordingWords`, every dictionary word of two or more
+    /// characters seen on the way is kept (`scratch.wordEnds`), so sub-words need no second
+    /// round of lookups.
+    func segment(_ chars: UnsafeBufferPointer<UInt32>, into scratch: inout SegmentScratch, recordingWords: Bool) {
+        let n = chars.count
+        let logTotal = lexicon.logTotal
+        let maxLength = lexicon.maxWordLength
+        scratch.wordEnds.removeAll(keepingCapacity: true)
+        lexicon.withTable { table, mask in
+            scratch.route.withUnsafeMutableBufferPointer { route in
+            scratch.next.withUnsafeMutableBufferPointer { next in
+            scratch.wordRange.withUnsafeMutableBufferPointer { wordRange in
+                route[n] = 0
+                var i = n - 1
+                while i >= 0 {
+                    var h = Lexicon.hashStart()
+                    h = Lexicon.hash(h, chars[i])
+                    let first = Lexicon.probe(table, mask, h)
+                    // A character in no word counts as frequency 1 (log 0).
+                    let firstLog = first >= 0 ? table[first].logFrequency : -1
+                    var best = (firstLog >= 0 ? firstLog : 0) - logTotal + route[i + 1]
+                    var bestEnd = i + 1
+                    let firstWordEnd = scratch.wordEnds.count
+                    var j = i + 1
+                    while first >= 0, j < n, j - i < maxLength {
+                        h = Lexicon.hash(h, chars[j])
+                        let slot = Lexicon.probe(table, mask, h)
+                        guard slot >= 0 else { break }
+                        let logFrequency = table[slot].logFrequency
+                        if logFrequency >= 0 {
+                            let score = logFrequency - logTotal + route[j + 1]
+                            if score > best {
+                                best = score
+                                bestEnd = j + 1
+                            }
+                            if recordingWords { scratch.wordEnds.append(Int32(truncatingIfNeeded: j + 1)) }
+                        }
+                        j += 1
+                    }
+                    route[i] = best
+                    next[i] = Int32(truncatingIfNeeded: bestEnd)
+                    if recordingWords {
+                        wordRange[i] = (Int32(truncatingIfNeeded: firstWordEnd), Int32(truncatingIfNeeded: scratch.wordEnds.count))
+                    }
+                    i -= 1
+                }
+            }
+            }
             }
         }
-        return found
     }
 
     // MARK: documents
+
+    /// Working arrays of `segment`, one slot per character (plus one).
+    struct SegmentScratch {
+        var route: [Double] = []
+        var next: [Int32] = []
+        /// For each start character, its dictionary words' ends: `wordEnds[range]`.
+        var wordRange: [(Int32, Int32)] = []
+        var wordEnds: [Int32] = []
+
+        mutating func prepare(_ n: Int) {
+            route = [Double](repeating: 0, count: n + 1)
+            next = [Int32](repeating: 0, count: n + 1)
+            wordRange = [(Int32, Int32)](repeating: (0, 0), count: n + 1)
+        }
+    }
 
     /// Calls `emit` for every term of `text`, positions from `startPosition`; returns the
     /// position after the last one.
     @discardableResult
     public func analyze(_ text: String, startPosition: UInt32 = 1, emit: (Token) -> Void) -> UInt32 {
-        let normalized = normalizer.normalize(text)
-        let s = normalized.scalars
-        let origin = normalized.origin
+        analyzeTerms(text, startPosition: startPosition) { term in
+            emit(Token(term: (term.kind == .han ? characterTerm(term.scalar) : nil) ?? term.string, position: term.position,
+                       start: term.start, end: term.end, kind: term.kind))
+        }
+    }
+
+    /// The same terms, in the same order, as `analyze(_:startPosition:emit:)`, but handed over
+    /// as UTF-8 bytes in a buffer that is valid only during the call: indexing copies the bytes
+    /// into a document and never needs a `String` per term.
+    @discardableResult
+    public func analyzeTerms(_ text: String, startPosition: UInt32 = 1, emit: (TermView) -> Void) -> UInt32 {
+        withoutActuallyEscaping(emit) { emit in
+            var sink = ClosureSink(emit: emit)
+            return scan(text, startPosition: startPosition, into: &sink)
+        }
+    }
+
+    /// The same terms again, collected in `batch` (emptied first) for a document to take in one
+    /// go: the fastest path, the one indexing uses.
+    @discardableResult
+    public func analyzeTerms(_ text: String, startPosition: UInt32 = 1, into batch: inout TermBatch) -> UInt32 {
+        batch.removeAll()
+        let utf8 = text.utf8.count
+        batch.postingBytes.reserveCapacity(utf8 + utf8 / 2)
+        batch.termBytes.reserveCapacity(utf8)
+        return scan(text, startPosition: startPosition, into: &batch)
+    }
+
+    /// Normalises `text` and hands every term to `sink`, in order.
+    private func scan<Sink: TermSink>(_ text: String, startPosition: UInt32, into sink: inout Sink) -> UInt32 {
+        var state = ScanState()
+        normalizer.normalize(text, into: &state.text)
+        let n = state.text.scalars.count
+        state.segment.prepare(n)
+        state.runScalars.reserveCapacity(n)
+        state.runIndices.reserveCapacity(n)
+        state.term.reserveCapacity(max(4 * lexicon.maxWordLength, Self.maxTermBytes) + 8)
         var position = startPosition
-        for run in runs(s) {
-            if run.isHan {
-                let chars = run.chars
-                for (k, index) in run.indices.enumerated() {
-                    emit(Token(term: characterTerm(chars[k]), position: position, start: origin[index], end: origin[index + 1], kind: .han))
-                    position += 1
-                }
-                for (a, b) in segment(chars) where b - a >= 2 {
-                    let start = origin[run.indices[a]], end = origin[run.indices[b - 1] + 1]
-                    emit(Token(term: Self.string(chars[a..<b]), position: 0, start: start, end: end, kind: .word))
-                    for (c, d) in (includeSubwords ? subwords(chars, a, b) : []) {
-                        emit(Token(term: Self.string(chars[c..<d]), position: 0, start: origin[run.indices[c]],
-                                   end: origin[run.indices[d - 1] + 1], kind: .subword))
-                    }
-                }
-            } else {
-                let token = Array(s[run.range])
-                let start = origin[run.range.lowerBound], end = origin[run.range.upperBound]
-                let whole = Self.latinTerm(token)
-                guard !whole.isEmpty else { continue }
-                emit(Token(term: whole, position: position, start: start, end: end, kind: .latin))
-                position += 1
-                for part in Self.latinParts(token) where part != whole {
-                    emit(Token(term: part, position: 0, start: start, end: end, kind: .part))
-                }
+        var i = 0
+        while i < n {
+            switch state.text.classes[i] {
+            case Class.han.rawValue:
+                i = hanRun(from: i, &state, &position, &sink)
+            case Class.alnum.rawValue:
+                i = latinRun(from: i, &state, &position, &sink)
+            default:
+                i += 1
             }
         }
         return position
+    }
+
+    /// Buffers for one call of `analyzeTerms`, sized once for the whole text: a section used to
+    /// allocate a dozen arrays per run of Han characters.
+    struct ScanState {
+        var text = NormalizedBuffer()
+        var segment = SegmentScratch()
+        /// The current Han run's characters and their indices in `text` (whitespace skipped).
+        var runScalars: [UInt32] = []
+        var runIndices: [Int] = []
+        /// UTF-8 of the term being emitted.
+        var term: [UInt8] = []
+        /// The current Latin token's parts, as ranges of `partBytes`.
+        var partBytes: [UInt8] = []
+        var parts: [Range<Int>] = []
+    }
+
+    /// Emits the Han run starting at `start` (joined across whitespace): its characters with
+    /// positions, its words and their sub-words without. Returns where scanning resumes.
+    private func hanRun<Sink: TermSink>(from start: Int, _ state: inout ScanState, _ position: inout UInt32,
+                                        _ sink: inout Sink) -> Int {
+        state.runScalars.removeAll(keepingCapacity: true)
+        state.runIndices.removeAll(keepingCapacity: true)
+        let n = state.text.scalars.count
+        var j = start
+        state.text.classes.withUnsafeBufferPointer { classes in
+            state.text.scalars.withUnsafeBufferPointer { scalars in
+                while j < n {
+                    let c = classes[j]
+                    if c == Class.han.rawValue {
+                        state.runScalars.append(scalars[j])
+                        state.runIndices.append(j)
+                        j += 1
+                        continue
+                    }
+                    if c == Class.space.rawValue {
+                        // Whitespace (a PDF line break) between two Han characters joins them.
+                        var k = j
+                        while k < n, classes[k] == Class.space.rawValue { k += 1 }
+                        if k < n, classes[k] == Class.han.rawValue { j = k; continue }
+                    }
+                    break
+                }
+            }
+        }
+        let m = state.runScalars.count
+        let subwords = includeSubwords
+        state.runScalars.withUnsafeBufferPointer { chars in
+            segment(chars, into: &state.segment, recordingWords: subwords)
+        }
+        // Terms are encoded into one stack buffer: a word is at most maxWordLength characters
+        // of at most 4 bytes (segment never makes a longer one), and resetting an Array per term
+        // (uniqueness checks, retains) cost a fifth of the scan.
+        let capacity = 4 * max(lexicon.maxWordLength, 1)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+        /// UTF-8 of chars[from..<to] into `buffer`: its bytes (cut at the capacity, which no word reaches).
+        func encode(_ chars: UnsafeBufferPointer<UInt32>, _ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> {
+            var count = 0
+            for k in from..<min(to, from + capacity / 4) { count = Self.encodeUTF8(chars[k], into: buffer, at: count) }
+            return UnsafeBufferPointer(rebasing: buffer[0..<count])
+        }
+        state.runScalars.withUnsafeBufferPointer { chars in
+        state.runIndices.withUnsafeBufferPointer { indices in
+        state.text.origin.withUnsafeBufferPointer { origin in
+        state.segment.next.withUnsafeBufferPointer { next in
+        state.segment.wordRange.withUnsafeBufferPointer { wordRange in
+        state.segment.wordEnds.withUnsafeBufferPointer { wordEnds in
+            for k in 0..<m {
+                let index = indices[k]
+                sink.add(TermView(bytes: encode(chars, k, k + 1), scalar: chars[k], position: position, start: origin[index],
+                                  end: origin[index + 1], kind: .han))
+                position += 1
+            }
+            var a = 0
+            while a < m {
+                let b = Int(next[a])
+                defer { a = b }
+                guard b - a >= 2 else { continue }
+                sink.add(TermView(bytes: encode(chars, a, b), scalar: chars[a], position: 0, start: origin[indices[a]],
+                                  end: origin[indices[b - 1] + 1], kind: .word))
+                guard subwords, b - a >= 3 else { continue }
+                // Dictionary words strictly inside [a, b), found while segmenting: for each start,
+                // its word ends in increasing order.
+                for c in a..<(b - 1) {
+                    let (first, stop) = wordRange[c]
+                    for w in Int(first)..<Int(stop) {
+                        let d = Int(wordEnds[w])
+                        if d > b { break }
+                        if c == a && d == b { continue }
+                        sink.add(TermView(bytes: encode(chars, c, d), scalar: chars[c], position: 0, start: origin[indices[c]],
+                                          end: origin[indices[d - 1] + 1], kind: .subword))
+                    }
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        return j
+    }
+
+    /// Emits the Latin token starting at `start` with a position, and its parts without.
+    /// Returns where scanning resumes.
+    private func latinRun<Sink: TermSink>(from start: Int, _ state: inout ScanState, _ position: inout UInt32,
+                                          _ sink: inout Sink) -> Int {
+        let end = state.text.scalars.withUnsafeBufferPointer { scalars in
+            state.text.classes.withUnsafeBufferPointer { classes in Self.latinEnd(scalars, classes, from: start) }
+        }
+        var term: [UInt8] = []
+        swap(&term, &state.term)
+        defer { swap(&term, &state.term) }
+        term.removeAll(keepingCapacity: true)
+        state.partBytes.removeAll(keepingCapacity: true)
+        state.parts.removeAll(keepingCapacity: true)
+        // The whole token as one term: spaces of digit groups dropped (68680900), cut to its
+        // first maxTermBytes / 4 scalars when too long for Xapian.
+        for k in start..<end where state.text.scalars[k] != 0x20 {
+            Self.appendUTF8(state.text.scalars[k], to: &term)
+            if term.count > Self.maxTermBytes { break }  // too long: it is cut below anyway
+        }
+        if term.count > Self.maxTermBytes {
+            term.removeAll(keepingCapacity: true)
+            var taken = 0
+            for k in start..<end where state.text.scalars[k] != 0x20 {
+                if taken == Self.maxTermBytes / 4 { break }
+                Self.appendUTF8(state.text.scalars[k], to: &term)
+                taken += 1
+            }
+        }
+        guard !term.isEmpty else { return end }
+        // The natural parts: the pieces between joiners (a, 75, 6 of a/75/6), the number without
+        // its % sign, and the digits of a grouped number.
+        var partStart = 0
+        var lastScalar: UInt32 = 0
+        for k in start..<end {
+            let s = state.text.scalars[k]
+            if state.text.classes[k] == Class.alnum.rawValue {
+                Self.appendUTF8(s, to: &state.partBytes)
+                lastScalar = s
+            } else if s == 0x20, state.partBytes.count > partStart, lastScalar >= 0x30 && lastScalar <= 0x39 {
+                continue  // a digit group continues the number
+            } else {
+                if state.partBytes.count > partStart { state.parts.append(partStart..<state.partBytes.count) }
+                partStart = state.partBytes.count
+            }
+        }
+        if state.partBytes.count > partStart { state.parts.append(partStart..<state.partBytes.count) }
+        let startOffset = state.text.origin[start], endOffset = state.text.origin[end]
+        let first = state.text.scalars[start]
+        term.withUnsafeBufferPointer { whole in
+            sink.add(TermView(bytes: whole, scalar: first, position: position, start: startOffset, end: endOffset, kind: .latin))
+            position += 1
+            state.partBytes.withUnsafeBufferPointer { bytes in
+                // A handful of parts: a linear check for repeats beats building a Set.
+                for (p, range) in state.parts.enumerated() where range.count <= Self.maxTermBytes {
+                    let part = UnsafeBufferPointer(rebasing: bytes[range])
+                    if part.elementsEqual(whole) { continue }
+                    if state.parts[..<p].contains(where: { $0.count == range.count && bytes[$0].elementsEqual(part) }) { continue }
+                    sink.add(TermView(bytes: part, scalar: first, position: 0, start: startOffset, end: endOffset, kind: .part))
+                }
+            }
+        }
+        return end
+    }
+
+    /// `latinEnd` over the normalised buffers.
+    static func latinEnd(_ s: UnsafeBufferPointer<UInt32>, _ classes: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
+        let n = s.count
+        var j = i
+        while j < n {
+            let c = classes[j]
+            if c == Class.alnum.rawValue { j += 1; continue }
+            if c == Class.joiner.rawValue {
+                if s[j] == 0x25 { j += 1; break }  // %
+                if j + 1 < n, classes[j + 1] == Class.alnum.rawValue { j += 1; continue }
+            }
+            if c == Class.space.rawValue, isGroupedNumberPrefix(s, i, j), digitGroupFollows(s, classes, j) {
+                j += 4
+                continue
+            }
+            break
+        }
+        return j
+    }
+
+    /// s[i..<j] is a number written in groups so far: 1 to 3 digits, then groups of exactly 3.
+    static func isGroupedNumberPrefix(_ s: UnsafeBufferPointer<UInt32>, _ i: Int, _ j: Int) -> Bool {
+        guard j > i else { return false }
+        var group = 0
+        var isFirst = true
+        for k in i..<j {
+            let v = s[k]
+            if v >= 0x30 && v <= 0x39 {
+                group += 1
+            } else if v == 0x20 {
+                if isFirst ? !(1...3).contains(group) : group != 3 { return false }
+                isFirst = false
+                group = 0
+            } else {
+                return false
+            }
+        }
+        return isFirst ? (1...3).contains(group) : group == 3
+    }
+
+    /// " 680" at j: a space, exactly three digits, then no further letter or digit.
+    static func digitGroupFollows(_ s: UnsafeBufferPointer<UInt32>, _ classes: UnsafeBufferPointer<UInt8>, _ j: Int) -> Bool {
+        @inline(__always) func digit(_ v: UInt32) -> Bool { v >= 0x30 && v <= 0x39 }
+        guard j + 3 < s.count, s[j] == 0x20, digit(s[j + 1]), digit(s[j + 2]), digit(s[j + 3]) else { return false }
+        return j + 4 == s.count || classes[j + 4] != Class.alnum.rawValue
+    }
+
+    /// Writes the UTF-8 of `v` at `at` in `buffer` (room for 4 bytes is the caller's); returns
+    /// the index after it.
+    @inline(__always)
+    static func encodeUTF8(_ v: UInt32, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        if v < 0x80 {
+            buffer[at] = UInt8(truncatingIfNeeded: v)
+            return at + 1
+        } else if v < 0x800 {
+            buffer[at] = UInt8(truncatingIfNeeded: 0xC0 | (v >> 6))
+            buffer[at + 1] = UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F))
+            return at + 2
+        } else if v < 0x10000 {
+            buffer[at] = UInt8(truncatingIfNeeded: 0xE0 | (v >> 12))
+            buffer[at + 1] = UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F))
+            buffer[at + 2] = UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F))
+            return at + 3
+        }
+        buffer[at] = UInt8(truncatingIfNeeded: 0xF0 | (v >> 18))
+        buffer[at + 1] = UInt8(truncatingIfNeeded: 0x80 | ((v >> 12) & 0x3F))
+        buffer[at + 2] = UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F))
+        buffer[at + 3] = UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F))
+        return at + 4
+    }
+
+    @inline(__always)
+    static func appendUTF8(_ v: UInt32, to bytes: inout [UInt8]) {
+        if v < 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v))
+        } else if v < 0x800 {
+            bytes.append(UInt8(truncatingIfNeeded: 0xC0 | (v >> 6)))
+            bytes.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
+        } else if v < 0x10000 {
+            bytes.append(UInt8(truncatingIfNeeded: 0xE0 | (v >> 12)))
+            bytes.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F)))
+            bytes.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
+        } else {
+            bytes.append(UInt8(truncatingIfNeeded: 0xF0 | (v >> 18)))
+            bytes.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 12) & 0x3F)))
+            bytes.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F)))
+            bytes.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
+        }
     }
 
     /// Every token of `text` (for `plansearch analyze` and tests).
@@ -322,30 +625,6 @@ public final class Analyzer: Sendable {
         var term = String(view)
         if term.utf8.count > maxTermBytes { term = String(term.unicodeScalars.prefix(maxTermBytes / 4).map(Character.init)) }
         return term
-    }
-
-    /// The natural parts of a token: the pieces between joiners (a, 75, 6 of a/75/6), the number
-    /// without its % sign, and the digits of a grouped number.
-    static func latinParts(_ token: [Unicode.Scalar]) -> [String] {
-        var parts: [String] = []
-        var current = String.UnicodeScalarView()
-        for s in token {
-            if classify(s) == .alnum {
-                current.append(s)
-            } else if s == " ", let last = current.last, isDigit(last) {
-                continue  // a digit group continues the number
-            } else {
-                if !current.isEmpty { parts.append(String(current)) }
-                current = String.UnicodeScalarView()
-            }
-        }
-        if !current.isEmpty { parts.append(String(current)) }
-        // Digit groups also as they are written ("68", "680", "900") would add little: the
-        // joined number and its whole token are what people type.
-        // A handful of parts: a linear check beats building a Set (which showed in profiles).
-        var unique: [String] = []
-        for part in parts where part.utf8.count <= maxTermBytes && !unique.contains(part) { unique.append(part) }
-        return unique
     }
 
     // MARK: queries

@@ -7,13 +7,13 @@ import Foundation
 /// table (a hash of each word and of each word's prefixes, 16 bytes an entry) cached on disk and
 /// rebuilt when a source file changes; loading the cache takes a few milliseconds.
 public struct Lexicon: Sendable {
-    /// Open addressing: hash 0 marks an empty slot.
-    private let keys: [UInt64]
-    /// Frequency of the word (0 for an entry that is only a prefix of longer words).
+    /// Open addressing: hash 0 marks an empty slot. Each slot's key and log frequency sit side by
+    /// side so that a probe during segmentation touches one cache line, not three arrays (the
+    /// table is tens of megabytes, so nearly every probe of a rare word is a cache miss).
+    private let entries: [Entry]
+    /// Frequency of the word (0 for an entry that is only a prefix of longer words): kept for
+    /// the on-disk cache and for `frequency(of:)`.
     private let frequencies: [UInt32]
-    /// log(frequency) of each slot, computed once at load: segmentation needs it for every
-    /// candidate word.
-    private let logFrequencies: [Double]
     private let mask: Int
     public let maxWordLength: Int
     public let logTotal: Double
@@ -24,15 +24,26 @@ public struct Lexicon: Sendable {
     /// wins over splitting it.
     public static let domainFrequency: UInt32 = 200_000
 
+    /// One slot: the hash of a word or word prefix, and log(frequency) of the word, or -1 when
+    /// the key is only a prefix of longer words (a word's frequency is at least 1, so its log is
+    /// never negative).
+    struct Entry {
+        var key: UInt64
+        var logFrequency: Double
+    }
+
     // MARK: lookup
 
     @inline(__always)
     static func hashStart() -> UInt64 { 0xcbf2_9ce4_8422_2325 }
 
     @inline(__always)
-    static func hash(_ h: UInt64, _ scalar: Unicode.Scalar) -> UInt64 {
+    static func hash(_ h: UInt64, _ scalar: Unicode.Scalar) -> UInt64 { hash(h, scalar.value) }
+
+    @inline(__always)
+    static func hash(_ h: UInt64, _ value: UInt32) -> UInt64 {
         var h = h
-        var v = scalar.value
+        var v = value
         for _ in 0..<3 {
             h = (h ^ UInt64(v & 0xFF)) &* 0x0000_0100_0000_01b3
             v >>= 8
@@ -41,33 +52,27 @@ public struct Lexicon: Sendable {
     }
 
     /// nil: no word starts this way; 0: only a prefix of longer words; else the word's frequency.
-    @inline(__always)
     func lookup(_ key: UInt64) -> UInt32? {
-        var slot = Int(truncatingIfNeeded: key) & mask
-        while true {
-            let k = keys[slot]
-            if k == key { return frequencies[slot] }
-            if k == 0 { return nil }
-            slot = (slot + 1) & mask
-        }
+        let slot = entries.withUnsafeBufferPointer { Self.probe($0, mask, key) }
+        return slot >= 0 ? frequencies[slot] : nil
     }
 
-    /// The slot of `key`: nil when no word starts this way.
+    /// The slot of `key` in `table`, or -1 when no word starts this way.
     @inline(__always)
-    func slot(_ key: UInt64) -> Int? {
+    static func probe(_ table: UnsafeBufferPointer<Entry>, _ mask: Int, _ key: UInt64) -> Int {
         var slot = Int(truncatingIfNeeded: key) & mask
         while true {
-            let k = keys[slot]
+            let k = table[slot].key
             if k == key { return slot }
-            if k == 0 { return nil }
+            if k == 0 { return -1 }
             slot = (slot + 1) & mask
         }
     }
 
-    /// Whether the slot holds a word (not only a prefix), and its log frequency.
+    /// Runs `body` with the table and its mask, for segmentation's hot loop.
     @inline(__always)
-    func word(at slot: Int) -> Double? {
-        frequencies[slot] > 0 ? logFrequencies[slot] : nil
+    func withTable<R>(_ body: (UnsafeBufferPointer<Entry>, Int) throws -> R) rethrows -> R {
+        try entries.withUnsafeBufferPointer { try body($0, mask) }
     }
 
     public func frequency(of scalars: some Sequence<Unicode.Scalar>) -> UInt32? {
@@ -129,9 +134,8 @@ public struct Lexicon: Sendable {
         }
         for key in prefixes { insert(key, 0) }
         for (key, frequency) in words { insert(key, max(1, frequency)) }
-        self.keys = keys
+        entries = Self.entries(keys: keys, frequencies: frequencies)
         self.frequencies = frequencies
-        logFrequencies = frequencies.map { $0 > 0 ? log(Double($0)) : 0 }
         self.mask = mask
         self.maxWordLength = maxWordLength
         logTotal = log(max(total, 1))
@@ -139,13 +143,25 @@ public struct Lexicon: Sendable {
     }
 
     private init(keys: [UInt64], frequencies: [UInt32], maxWordLength: Int, logTotal: Double, wordCount: Int) {
-        self.keys = keys
+        entries = Self.entries(keys: keys, frequencies: frequencies)
         self.frequencies = frequencies
-        logFrequencies = frequencies.map { $0 > 0 ? log(Double($0)) : 0 }
         mask = keys.count - 1
         self.maxWordLength = maxWordLength
         self.logTotal = logTotal
         self.wordCount = wordCount
+    }
+
+    /// The probe table: log-frequencies computed once here, since segmentation needs one for
+    /// every candidate word.
+    private static func entries(keys: [UInt64], frequencies: [UInt32]) -> [Entry] {
+        var entries = [Entry](repeating: Entry(key: 0, logFrequency: -1), count: keys.count)
+        entries.withUnsafeMutableBufferPointer { out in
+            for i in out.indices where keys[i] != 0 {
+                let f = frequencies[i]
+                out[i] = Entry(key: keys[i], logFrequency: f > 0 ? log(Double(f)) : -1)
+            }
+        }
+        return entries
     }
 
     /// Reads one lexicon file: "word frequency [tag]" (jieba) or "word [frequency]" (project
@@ -209,9 +225,10 @@ public struct Lexicon: Sendable {
     private func writeCache(_ file: String, directory: String, signature: UInt64) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var data = Data()
-        for v in [Self.magic, signature, UInt64(keys.count), UInt64(maxWordLength), UInt64(wordCount), logTotal.bitPattern] {
+        for v in [Self.magic, signature, UInt64(entries.count), UInt64(maxWordLength), UInt64(wordCount), logTotal.bitPattern] {
             withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) }
         }
+        let keys = entries.map(\.key)
         keys.withUnsafeBytes { data.append(contentsOf: $0) }
         frequencies.withUnsafeBytes { data.append(contentsOf: $0) }
         // Written whole then renamed: a reader never sees half a cache.

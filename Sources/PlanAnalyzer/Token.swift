@@ -30,6 +30,66 @@ public struct Token: Sendable, Hashable, Codable {
     }
 }
 
+/// One term as ``Analyzer/analyzeTerms(_:startPosition:emit:)`` hands it over: the same fields
+/// as ``Token``, with the term as UTF-8 bytes that are valid only during the call.
+public struct TermView {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    /// The first scalar of the term (a Han term's only one).
+    let scalar: UInt32
+    public let position: UInt32
+    public let start: Int
+    public let end: Int
+    public let kind: Token.Kind
+
+    /// The term as a String (a copy of the bytes).
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Receives the analyzer's terms; generic so that the scanning code is specialised for each
+/// receiver instead of calling a closure per term.
+protocol TermSink {
+    mutating func add(_ term: TermView)
+}
+
+struct ClosureSink: TermSink {
+    let emit: (TermView) -> Void
+    @inline(__always) func add(_ term: TermView) { emit(term) }
+}
+
+/// A text's terms as a document takes them: positioned terms (bytes, lengths, positions) and
+/// terms without a position (bytes, lengths), each list in the analyzer's order. With
+/// `positional` false, every term goes to the second list.
+public struct TermBatch: TermSink {
+    public var positional: Bool
+    public var postingBytes: [UInt8] = []
+    public var postingLengths: [UInt32] = []
+    public var positions: [UInt32] = []
+    public var termBytes: [UInt8] = []
+    public var termLengths: [UInt32] = []
+
+    public init(positional: Bool = true) { self.positional = positional }
+
+    public mutating func removeAll() {
+        postingBytes.removeAll(keepingCapacity: true)
+        postingLengths.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        termBytes.removeAll(keepingCapacity: true)
+        termLengths.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    mutating func add(_ term: TermView) {
+        if positional && term.position > 0 {
+            postingBytes.append(contentsOf: term.bytes)
+            postingLengths.append(UInt32(truncatingIfNeeded: term.bytes.count))
+            positions.append(term.position)
+        } else {
+            termBytes.append(contentsOf: term.bytes)
+            termLengths.append(UInt32(truncatingIfNeeded: term.bytes.count))
+        }
+    }
+}
+
 /// A word of a query, as the query builder needs it.
 public struct QueryUnit: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Codable {

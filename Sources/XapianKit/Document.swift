@@ -55,6 +55,55 @@ public struct Document: Sendable, Hashable {
         termWdf.append(wdfIncrement)
     }
 
+    /// Many postings at once, for an analyzer that produces UTF-8 bytes: term i is `prefix`
+    /// followed by the next `lengths[i]` bytes of `bytes`, at `positions[i]`. One copy per list,
+    /// where `addPosting` per term made two Strings and five appends.
+    public mutating func addPostings(prefix: [UInt8], bytes: [UInt8], lengths: [UInt32], positions: [UInt32],
+                                     wdfIncrement: UInt32 = 1) {
+        if prefix.isEmpty && lengths.count == positions.count && !lengths.contains(0) {
+            postingBytes.append(contentsOf: bytes)
+            postingLengths.append(contentsOf: lengths)
+            self.positions.append(contentsOf: positions)
+            postingWdf.append(contentsOf: repeatElement(wdfIncrement, count: lengths.count))
+            return
+        }
+        var offset = 0
+        for (length, position) in zip(lengths, positions) {
+            let end = min(bytes.count, offset + Int(length))
+            let count = prefix.count + end - offset
+            if count > 0 {
+                postingBytes.append(contentsOf: prefix)
+                postingBytes.append(contentsOf: bytes[offset..<end])
+                postingLengths.append(UInt32(truncatingIfNeeded: count))
+                self.positions.append(position)
+                postingWdf.append(wdfIncrement)
+            }
+            offset = end
+        }
+    }
+
+    /// Many terms without positions at once (see `addPostings`).
+    public mutating func addTerms(prefix: [UInt8], bytes: [UInt8], lengths: [UInt32], wdfIncrement: UInt32 = 1) {
+        if prefix.isEmpty && !lengths.contains(0) {
+            termBytes.append(contentsOf: bytes)
+            termLengths.append(contentsOf: lengths)
+            termWdf.append(contentsOf: repeatElement(wdfIncrement, count: lengths.count))
+            return
+        }
+        var offset = 0
+        for length in lengths {
+            let end = min(bytes.count, offset + Int(length))
+            let count = prefix.count + end - offset
+            if count > 0 {
+                termBytes.append(contentsOf: prefix)
+                termBytes.append(contentsOf: bytes[offset..<end])
+                termLengths.append(UInt32(truncatingIfNeeded: count))
+                termWdf.append(wdfIncrement)
+            }
+            offset = end
+        }
+    }
+
     /// Adds a term that filters but does not weigh (wdf 0): ids, document kinds, headings.
     public mutating func addBooleanTerm(_ term: String) {
         guard !term.isEmpty else { return }

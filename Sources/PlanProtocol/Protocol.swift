@@ -166,14 +166,51 @@ public enum Response {
     }
 
     public static func result<T: Encodable>(id: RequestID, _ result: T) -> [UInt8] {
+        encoded(id: id, Envelope(id: id, result: result))
+    }
+
+    /// Any result through JSONEncoder (also the reference the hand-written forms match).
+    static func encoded<T: Encodable>(id: RequestID, _ envelope: Envelope<T>) -> [UInt8] {
         do {
-            return try encoder.encode(Envelope(id: id, result: result)) + [0x0A]
+            return try encoder.encode(envelope) + [0x0A]
         } catch {
             return self.error(id: id, ProtocolError(.internalError, "cannot encode the result: \(error)"))
         }
     }
 
+    /// A search result, written by hand (JSONWriter): the response the daemon sends most.
+    /// Same bytes as the generic `result(id:_:)`, which it falls back to for what JSON cannot
+    /// carry (a NaN score), so that case still answers `internal` as before.
+    public static func result(id: RequestID, _ result: SearchResult) -> [UInt8] {
+        var w = JSONWriter(capacity: 1024 + result.hits.count * 768)
+        w.raw("{")
+        w.key("id"); w.requestID(id)
+        w.raw(",")
+        w.key("result"); w.raw("{")
+        result.write(to: &w)
+        w.raw("}}\n")
+        guard w.valid else { return encoded(id: id, Envelope(id: id, result: result)) }
+        return w.bytes
+    }
+
     public static func error(id: RequestID, _ error: ProtocolError) -> [UInt8] {
+        // Written by hand like search results (an error key sorts before id); same bytes as
+        // JSONEncoder's `{"error":{"code":...,"message":...},"id":...}`.
+        var w = JSONWriter(capacity: 96 + error.message.utf8.count)
+        w.raw("{")
+        w.key("error"); w.raw("{")
+        w.key("code"); w.string(error.code.rawValue)
+        w.raw(",")
+        w.key("message"); w.string(error.message)
+        w.raw("},")
+        w.key("id"); w.requestID(id)
+        w.raw("}\n")
+        if w.valid { return w.bytes }
+        return encodedError(id: id, error)
+    }
+
+    /// The error envelope through JSONEncoder: the reference the hand-written form matches.
+    static func encodedError(id: RequestID, _ error: ProtocolError) -> [UInt8] {
         struct Body: Encodable {
             var code: String
             var message: String

@@ -463,10 +463,22 @@ public final class Searcher {
         return .or(terms.map { .term($0.term) })
     }
 
+    /// The last search's highlight words, prepared (see makeHit).
+    private var highlightNeedles: Highlighter.Needles?
+
     private func makeHit(_ hit: Hit, highlightWords: [String], withText: Bool) throws -> SearchHit {
         let stored = try StoredSection(decoding: hit.data)
         let section = stored.section
-        let matches = Highlighter(analyzer: analyzer).matches(of: highlightWords, in: section.text)
+        let highlighter = Highlighter(analyzer: analyzer)
+        // Every hit of a search highlights the same words: normalise them once per search.
+        let needles: Highlighter.Needles
+        if let cached = highlightNeedles, cached.words == highlightWords {
+            needles = cached
+        } else {
+            needles = highlighter.needles(for: highlightWords)
+            highlightNeedles = needles
+        }
+        let matches = highlighter.matches(of: needles, in: section.text)
         let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
         let line = matches.first.map { section.line(atTextOffset: $0.lowerBound) } ?? section.firstLine
         return SearchHit(

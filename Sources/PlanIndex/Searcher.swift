@@ -286,12 +286,12 @@ public final class Searcher {
         options.includeValues = .none
         if let perDoc = params.perDoc { options.collapse = (slot: schema.values.document, max: perDoc) }
 
-        func assemble(_ clauses: [Clause]) -> Query {
+        func assemble(_ clauses: [Clause], proximity: Bool = true) -> Query {
             var query: Query = clauses.isEmpty ? .matchAll : (clauses.count == 1 ? clauses[0].query : .and(clauses.map(\.query)))
             // Proximity: sections where the words stand close together rank higher. Xapian's
             // NEAR takes single terms only: each word's positioned marker term, or the word itself
             // when it is a single term.
-            let singles = clauses.filter { $0.words.count == 1 }.map { $0.words[0] } + question
+            let singles = proximity ? clauses.filter { $0.words.count == 1 }.map { $0.words[0] } + question : []
             let markers: [Query] = singles.compactMap { word in
                 if let marker = word.proximityTerm { return .term(marker) }
                 if case .term = word.query { return word.query }
@@ -355,7 +355,7 @@ public final class Searcher {
         if exact, question.isEmpty, results.hits.count < options.limit,
            (2...Self.fillItems).contains(Set(required.map(\.item)).count) {
             hits += try partialHits(required, strictTotal: results.estimatedMatches, options: options,
-                                    assemble: assemble, highlightWords: highlightWords, withText: params.withText ?? false)
+                                    assemble: { assemble($0, proximity: false) }, highlightWords: highlightWords, withText: params.withText ?? false)
         }
         if !question.isEmpty, exact {
             // A question's words need not all match; say which ones no hit on this page holds,

@@ -184,6 +184,9 @@ public final class Searcher {
     struct Clause {
         var words: [QueryWord]   // alternatives (OR)
         var text: String
+        /// Which typed item (a space-separated word, phrase or OR group) it came from: the words
+        /// one unspaced item segments into share it.
+        var item = 0
         var query: Query { words.count == 1 ? words[0].query : .or(words.map(\.query)) }
     }
 
@@ -198,7 +201,7 @@ public final class Searcher {
         var required: [Clause] = []
         var optional: [QueryWord] = []
         var question: [QueryWord] = []
-        for clause in parsed.clauses {
+        for (typed, clause) in parsed.clauses.enumerated() {
             var alternatives: [QueryWord] = []
             for item in clause {
                 if let group = synonymWord(item.text) {
@@ -235,7 +238,7 @@ public final class Searcher {
                         // Several words from one typed item: content words required, function
                         // words only ranking.
                         for word in words {
-                            if word.required { required.append(Clause(words: [word], text: word.text)) } else { optional.append(word) }
+                            if word.required { required.append(Clause(words: [word], text: word.text, item: typed)) } else { optional.append(word) }
                         }
                         // The item as typed, as a phrase: sections holding 技术合作执行额 as
                         // written rank above those with 技术, 合作, 执行 and 额 scattered.
@@ -249,7 +252,7 @@ public final class Searcher {
                 }
             }
             if !alternatives.isEmpty {
-                required.append(Clause(words: alternatives, text: clause.map(\.text).joined(separator: " OR ")))
+                required.append(Clause(words: alternatives, text: clause.map(\.text).joined(separator: " OR "), item: typed))
             }
         }
         if !question.isEmpty {
@@ -283,12 +286,12 @@ public final class Searcher {
         options.includeValues = .none
         if let perDoc = params.perDoc { options.collapse = (slot: schema.values.document, max: perDoc) }
 
-        func assemble(_ clauses: [Clause]) -> Query {
+        func assemble(_ clauses: [Clause], proximity: Bool = true) -> Query {
             var query: Query = clauses.isEmpty ? .matchAll : (clauses.count == 1 ? clauses[0].query : .and(clauses.map(\.query)))
             // Proximity: sections where the words stand close together rank higher. Xapian's
             // NEAR takes single terms only: each word's positioned marker term, or the word itself
             // when it is a single term.
-            let singles = clauses.filter { $0.words.count == 1 }.map { $0.words[0] } + question
+            let singles = proximity ? clauses.filter { $0.words.count == 1 }.map { $0.words[0] } + question : []
             let markers: [Query] = singles.compactMap { word in
                 if let marker = word.proximityTerm { return .term(marker) }
                 if case .term = word.query { return word.query }
@@ -350,9 +353,9 @@ public final class Searcher {
             try makeHit(hit, highlightWords: highlightWords, withText: params.withText ?? false)
         }
         if exact, question.isEmpty, results.hits.count < options.limit,
-           (2...Self.fillWords).contains(required.count) {
+           (2...Self.fillItems).contains(Set(required.map(\.item)).count) {
             hits += try partialHits(required, strictTotal: results.estimatedMatches, options: options,
-                                    assemble: assemble, highlightWords: highlightWords, withText: params.withText ?? false)
+                                    assemble: { assemble($0, proximity: false) }, highlightWords: highlightWords, withText: params.withText ?? false)
         }
         if !question.isEmpty, exact {
             // A question's words need not all match; say which ones no hit on this page holds,
@@ -387,15 +390,16 @@ public final class Searcher {
                             suggestions: suggestions, tookMs: 0, hits: hits)
     }
 
-    /// Most required words for which a short page is filled with sections lacking one of them
-    /// (one query per word left out, so this bounds the fill query's size).
-    static let fillWords = 6
+    /// Most typed items for which a short page is filled with sections lacking one of them
+    /// (one query per item left out, so this bounds the fill query's size).
+    static let fillItems = 6
 
     /// When fewer sections than a page hold every word, the page goes on with sections that
-    /// hold all but one (best first), each saying which word it lacks: a page of two hits with
-    /// every word scattered through long lists is worse than those two plus the passage that
-    /// has the rest of the query word for word. Only words that the user typed are dropped,
-    /// never filters or exclusions; `total` still counts only the sections with every word.
+    /// hold all but one typed item (best first), each saying which words it lacks: a page of
+    /// two hits with every word scattered through long lists is worse than those two plus the
+    /// passage that has the rest of the query word for word. Only whole items the user typed
+    /// are left out (never one segment of 快时尚, never filters or exclusions); `total` still
+    /// counts only the sections with every word.
     private func partialHits(_ required: [Clause], strictTotal: Int, options: SearchOptions,
                              assemble: ([Clause]) -> Query, highlightWords: [String], withText: Bool) throws -> [SearchHit] {
         var fill = options
@@ -404,9 +408,8 @@ public final class Searcher {
         fill.limit = options.offset + options.limit - max(options.offset, strictTotal)
         guard fill.limit > 0 else { return [] }
         fill.checkAtLeast = fill.offset + fill.limit
-        let allButOne = required.indices.map { left in
-            assemble(required.indices.filter { $0 != left }.map { required[$0] })
-        }
+        let items = Set(required.map(\.item)).sorted()
+        let allButOne = items.map { left in assemble(required.filter { $0.item != left }) }
         let results = try database.search(.andNot(.or(allButOne), assemble(required)), options: fill)
         let highlighter = Highlighter(analyzer: analyzer)
         return try results.hits.map { found in

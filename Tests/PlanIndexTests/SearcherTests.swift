@@ -193,14 +193,19 @@ final class PlanAnalyzerSearchTests {
         let r = try searcher.search(SearchParams(query: "工发组织 技术合作执行额"))
         #expect(r.exact)
         #expect(r.total == 1)
-        // 2.4 has every word; 2.2 has all but 工发组织 (word for word); 2.3 lacks two words.
-        #expect(r.hits.map(\.para) == ["2.4", "2.2"])
-        #expect(r.hits.map(\.missing) == [nil, ["工发组织"]])
-        #expect(r.hits.map(\.rank) == [1, 2])
+        // 2.4 has every word; 2.2 has the second item word for word but not 工发组织; 2.3 has
+        // 工发组织 and only part of the second item (the words it lacks are named).
+        #expect(r.hits.map(\.para) == ["2.4", "2.2", "2.3"])
+        #expect(r.hits.map(\.missing) == [nil, ["工发组织"], ["执行", "额"]])
+        #expect(r.hits.map(\.rank) == [1, 2, 3])
+        // One typed item is never split to fill a page: 2.3 (技术合作 alone) stays out.
+        let oneItem = try searcher.search(SearchParams(query: "技术合作执行额"))
+        #expect(Set(oneItem.hits.compactMap(\.para)) == ["2.2", "2.4"])
+        #expect(oneItem.hits.allSatisfy { $0.missing == nil })
         // The second page starts inside the partial hits.
         var second = SearchParams(query: "工发组织 技术合作执行额")
         second.offset = 1
-        #expect(try searcher.search(second).hits.map(\.para) == ["2.2"])
+        #expect(try searcher.search(second).hits.map(\.para) == ["2.2", "2.3"])
     }
 
     struct QuestionCase: Sendable, CustomTestStringConvertible {

@@ -143,6 +143,8 @@ extension IndexBench {
     func buildShards(_ documents: [SectionedDocument], _ schema: Schema, _ analyzer: any DocumentAnalyzer,
                      shards: Int, bytes: Int) throws -> Build {
         let path = BenchSupport.temporaryDirectory("shards")
+        // Xapian creates each shard's directory, not the one they share.
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let layout = ShardLayout(directory: path, count: shards)
         let builder = SectionDocumentBuilder(layout: IndexLayout(schema: schema), analyzer: analyzer)
@@ -161,6 +163,8 @@ extension IndexBench {
                     try writer.commit()
                     try writer.close()
                 } catch {
+                    // Said here: the thread cannot throw, and a bare "failed" hides why.
+                    FileHandle.standardError.write(Data("shard \(shard) (\(shardPath)): \(error)\n".utf8))
                     failures.add([1])
                 }
             }.start()

@@ -242,9 +242,9 @@ public final class Searcher {
                         }
                         // The item as typed, as a phrase: sections holding 技术合作执行额 as
                         // written rank above those with 技术, 合作, 执行 and 额 scattered.
-                        if words.count > 1, var typed = analyzer.phrase(text, prefix: schema.fields.body.prefix) {
-                            typed.required = false
-                            optional.append(typed)
+                        if words.count > 1, var asTyped = analyzer.phrase(text, prefix: schema.fields.body.prefix) {
+                            asTyped.required = false
+                            optional.append(asTyped)
                         }
                     } else {
                         alternatives.append(contentsOf: words.filter(\.required).isEmpty ? words : words.filter(\.required))

@@ -67,18 +67,9 @@ public struct Document: Sendable, Hashable {
             postingWdf.append(contentsOf: repeatElement(wdfIncrement, count: lengths.count))
             return
         }
-        var offset = 0
-        for (length, position) in zip(lengths, positions) {
-            let end = min(bytes.count, offset + Int(length))
-            let count = prefix.count + end - offset
-            if count > 0 {
-                postingBytes.append(contentsOf: prefix)
-                postingBytes.append(contentsOf: bytes[offset..<end])
-                postingLengths.append(UInt32(truncatingIfNeeded: count))
-                self.positions.append(position)
-                postingWdf.append(wdfIncrement)
-            }
-            offset = end
+        for i in Self.appendPrefixed(prefix, bytes, lengths.prefix(positions.count), to: &postingBytes, &postingLengths) {
+            self.positions.append(positions[i])
+            postingWdf.append(wdfIncrement)
         }
     }
 
@@ -90,18 +81,30 @@ public struct Document: Sendable, Hashable {
             termWdf.append(contentsOf: repeatElement(wdfIncrement, count: lengths.count))
             return
         }
+        let added = Self.appendPrefixed(prefix, bytes, lengths[...], to: &termBytes, &termLengths)
+        termWdf.append(contentsOf: repeatElement(wdfIncrement, count: added.count))
+    }
+
+    /// Appends each term (`prefix` + the next `lengths[i]` bytes of `bytes`) to `out` and
+    /// `outLengths`; returns the indices of those added (empty terms are skipped, lengths past
+    /// the end are cut), for the caller's parallel lists.
+    private static func appendPrefixed(_ prefix: [UInt8], _ bytes: [UInt8], _ lengths: ArraySlice<UInt32>,
+                                       to out: inout [UInt8], _ outLengths: inout [UInt32]) -> [Int] {
+        var added: [Int] = []
+        added.reserveCapacity(lengths.count)
         var offset = 0
-        for length in lengths {
+        for (i, length) in lengths.enumerated() {
             let end = min(bytes.count, offset + Int(length))
             let count = prefix.count + end - offset
             if count > 0 {
-                termBytes.append(contentsOf: prefix)
-                termBytes.append(contentsOf: bytes[offset..<end])
-                termLengths.append(UInt32(truncatingIfNeeded: count))
-                termWdf.append(wdfIncrement)
+                out.append(contentsOf: prefix)
+                out.append(contentsOf: bytes[offset..<end])
+                outLengths.append(UInt32(truncatingIfNeeded: count))
+                added.append(i)
             }
             offset = end
         }
+        return added
     }
 
     /// Adds a term that filters but does not weigh (wdf 0): ids, document kinds, headings.

@@ -263,11 +263,28 @@ public final class Analyzer: Sendable {
         var wordRange: [(Int32, Int32)] = []
         var wordEnds: [Int32] = []
 
+        /// Makes room for `n` characters. `segment` writes every slot below n + 1 before it (or
+        /// `hanRun`) reads one, so a scratch reused from a longer text needs no clearing.
         mutating func prepare(_ n: Int) {
+            guard route.count < n + 1 else { return }
             route = [Double](repeating: 0, count: n + 1)
             next = [Int32](repeating: 0, count: n + 1)
             wordRange = [(Int32, Int32)](repeating: (0, 0), count: n + 1)
         }
+    }
+
+    /// Working memory for analysing texts one after another on one thread: the buffers sized
+    /// for one text are kept for the next. Indexing analyses sections of a few hundred bytes,
+    /// and allocating a dozen small arrays per section was a fifth of the analyzer's time. The
+    /// analyzer is shared between threads and stays immutable; each thread (each indexing
+    /// worker) holds its own scratch and passes it in.
+    public struct Scratch: Sendable {
+        var state = ScanState()
+        public init() {}
+
+        /// A scratch that grew past this many scalars (a huge line) is let go after the call,
+        /// so that one outlier does not pin tens of megabytes for the rest of a run.
+        static let keptScalars = 1 << 16
     }
 
     /// Calls `emit` for every term of `text`, positions from `startPosition`; returns the
@@ -295,16 +312,34 @@ public final class Analyzer: Sendable {
     /// go: the fastest path, the one indexing uses.
     @discardableResult
     public func analyzeTerms(_ text: String, startPosition: UInt32 = 1, into batch: inout TermBatch) -> UInt32 {
+        var scratch = Scratch()
+        return analyzeTerms(text, startPosition: startPosition, into: &batch, scratch: &scratch)
+    }
+
+    /// The same, with working memory kept in `scratch` from one call to the next (one scratch
+    /// per thread): what indexing does for the sections of a file.
+    @discardableResult
+    public func analyzeTerms(_ text: String, startPosition: UInt32 = 1, into batch: inout TermBatch,
+                             scratch: inout Scratch) -> UInt32 {
         batch.removeAll()
         let utf8 = text.utf8.count
         batch.postingBytes.reserveCapacity(utf8 + utf8 / 2)
         batch.termBytes.reserveCapacity(utf8)
-        return scan(text, startPosition: startPosition, into: &batch)
+        let next = scan(text, startPosition: startPosition, into: &batch, state: &scratch.state)
+        if scratch.state.text.scalars.capacity > Scratch.keptScalars { scratch = Scratch() }
+        return next
     }
 
     /// Normalises `text` and hands every term to `sink`, in order.
     private func scan<Sink: TermSink>(_ text: String, startPosition: UInt32, into sink: inout Sink) -> UInt32 {
         var state = ScanState()
+        return scan(text, startPosition: startPosition, into: &sink, state: &state)
+    }
+
+    /// `scan` with the caller's buffers: every one of them is emptied or overwritten before it is
+    /// read, so nothing of the previous text shows through.
+    private func scan<Sink: TermSink>(_ text: String, startPosition: UInt32, into sink: inout Sink,
+                                      state: inout ScanState) -> UInt32 {
         normalizer.normalize(text, into: &state.text)
         let n = state.text.scalars.count
         state.segment.prepare(n)
@@ -326,8 +361,8 @@ public final class Analyzer: Sendable {
         return position
     }
 
-    /// Buffers for one call of `analyzeTerms`, sized once for the whole text: a section used to
-    /// allocate a dozen arrays per run of Han characters.
+    /// Buffers for one call of `analyzeTerms` (or, kept in a ``Scratch``, for many), sized for
+    /// the whole text: a section used to allocate a dozen arrays per run of Han characters.
     struct ScanState {
         var text = NormalizedBuffer()
         var segment = SegmentScratch()

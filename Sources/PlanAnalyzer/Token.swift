@@ -59,7 +59,7 @@ struct ClosureSink: TermSink {
 /// A text's terms as a document takes them: positioned terms (bytes, lengths, positions) and
 /// terms without a position (bytes, lengths), each list in the analyzer's order. With
 /// `positional` false, every term goes to the second list.
-public struct TermBatch: TermSink {
+public struct TermBatch: TermSink, Sendable {
     public var positional: Bool
     public var postingBytes: [UInt8] = []
     public var postingLengths: [UInt32] = []

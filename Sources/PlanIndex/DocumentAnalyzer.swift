@@ -1,3 +1,4 @@
+import PlanAnalyzer
 import XapianKit
 
 /// Turns text into a Xapian document's postings. The indexer and the query builder depend on
@@ -8,6 +9,31 @@ public protocol DocumentAnalyzer: Sendable {
     /// not `positional`), each occurrence raising wdf by `wdf`; returns the next position.
     func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
                into document: inout Document) -> UInt32
+
+    /// The same, keeping working memory in `scratch` between calls: one scratch per indexing
+    /// thread, passed to every text it indexes. Analyzers that need none ignore it.
+    func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
+               into document: inout Document, scratch: inout AnalysisScratch) -> UInt32
+}
+
+extension DocumentAnalyzer {
+    public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
+                      into document: inout Document, scratch: inout AnalysisScratch) -> UInt32 {
+        index(text, prefix: prefix, wdf: wdf, from: start, positional: positional, into: &document)
+    }
+}
+
+/// Buffers an analyzer reuses from one text to the next on one thread (the analyzer itself is
+/// shared between threads and holds no mutable state). Sections average a few hundred bytes,
+/// so allocating these afresh for each was a noticeable share of analysis time.
+public struct AnalysisScratch: Sendable {
+    var analyzer = Analyzer.Scratch()
+    var batch = TermBatch()
+    public init() {}
+
+    /// Term bytes beyond which the batch is let go after a text (a huge line), rather than
+    /// pinned for the rest of the run.
+    static let keptBytes = 1 << 18
 }
 
 /// Xapian's own TermGenerator with FLAG_CJK_NGRAM: the baseline PlanSearch is measured against.

@@ -217,7 +217,11 @@ public final class Indexer {
         var document = Sectioner(schema: schema).split(text: source.text, documentID: id, file: file,
                                                         contentHash: source.contentHash)
         document.transcodedFrom = source.transcodedFrom
-        let built = try document.sections.filter(\.isIndexed).map { try builder.document(for: $0, of: document) }
+        // One scratch for the file's sections: the analyzer's buffers are reused, not remade.
+        var scratch = AnalysisScratch()
+        let built = try document.sections.filter(\.isIndexed).map {
+            try builder.document(for: $0, of: document, scratch: &scratch)
+        }
         let record = DocumentRecord(
             id: id, title: document.title, file: file, root: root, hash: source.contentHash, size: size,
             modified: modified, sections: built.count, indexedAt: Date().timeIntervalSince1970,

@@ -10,14 +10,25 @@ public struct PlanDocumentAnalyzer: DocumentAnalyzer {
 
     public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
                       into document: inout Document) -> UInt32 {
+        var scratch = AnalysisScratch()
+        return index(text, prefix: prefix, wdf: wdf, from: start, positional: positional, into: &document,
+                     scratch: &scratch)
+    }
+
+    public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
+                      into document: inout Document, scratch: inout AnalysisScratch) -> UInt32 {
         // Terms as bytes, handed to the document in one batch: a String per term (and another
         // for the prefixed term) was most of the cost of indexing after segmentation.
-        var batch = TermBatch(positional: positional)
-        let next = analyzer.analyzeTerms(text, startPosition: start, into: &batch)
+        scratch.batch.positional = positional
+        let next = analyzer.analyzeTerms(text, startPosition: start, into: &scratch.batch, scratch: &scratch.analyzer)
         let prefixBytes = Array(prefix.utf8)
-        document.addPostings(prefix: prefixBytes, bytes: batch.postingBytes, lengths: batch.postingLengths,
-                             positions: batch.positions, wdfIncrement: wdf)
-        document.addTerms(prefix: prefixBytes, bytes: batch.termBytes, lengths: batch.termLengths, wdfIncrement: wdf)
+        document.addPostings(prefix: prefixBytes, bytes: scratch.batch.postingBytes, lengths: scratch.batch.postingLengths,
+                             positions: scratch.batch.positions, wdfIncrement: wdf)
+        document.addTerms(prefix: prefixBytes, bytes: scratch.batch.termBytes, lengths: scratch.batch.termLengths,
+                          wdfIncrement: wdf)
+        if max(scratch.batch.postingBytes.capacity, scratch.batch.termBytes.capacity) > AnalysisScratch.keptBytes {
+            scratch.batch = TermBatch()
+        }
         return next
     }
 }

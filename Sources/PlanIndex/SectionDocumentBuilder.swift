@@ -14,11 +14,20 @@ public struct SectionDocumentBuilder: Sendable {
     }
 
     public func document(for section: Section, of document: SectionedDocument) throws -> Document {
+        var scratch = AnalysisScratch()
+        return try self.document(for: section, of: document, scratch: &scratch)
+    }
+
+    /// The same, with the analyzer's working memory kept in `scratch`: pass one scratch to all
+    /// the sections a thread builds.
+    public func document(for section: Section, of document: SectionedDocument,
+                         scratch: inout AnalysisScratch) throws -> Document {
         let schema = layout.schema
         var doc = Document()
         let fields = schema.fields
         let body = fields.body.weight > 0 ? UInt32(fields.body.weight) : 1
-        _ = analyzer.index(section.text, prefix: fields.body.prefix, wdf: body, from: 1, positional: true, into: &doc)
+        _ = analyzer.index(section.text, prefix: fields.body.prefix, wdf: body, from: 1, positional: true, into: &doc,
+                           scratch: &scratch)
 
         // The heading path and the document title are fields of their own, without positions
         // (they are matched word by word, never as phrases); the query builder searches them
@@ -28,11 +37,11 @@ public struct SectionDocumentBuilder: Sendable {
             .map { $1.isEmpty ? $0 : "\($0) \($1)" }.joined(separator: "\n")
         if !headingText.isEmpty, fields.heading.weight > 0 {
             _ = analyzer.index(headingText, prefix: fields.heading.prefix, wdf: UInt32(fields.heading.weight), from: 1,
-                               positional: false, into: &doc)
+                               positional: false, into: &doc, scratch: &scratch)
         }
         if !document.title.isEmpty, fields.title.weight > 0 {
             _ = analyzer.index(document.title, prefix: fields.title.prefix, wdf: UInt32(fields.title.weight), from: 1,
-                               positional: false, into: &doc)
+                               positional: false, into: &doc, scratch: &scratch)
         }
         if let para = section.paragraph {
             doc.addTerm(fields.paragraph.prefix + para.lowercased(), wdfIncrement: 0)

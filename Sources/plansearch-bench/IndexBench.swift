@@ -96,9 +96,12 @@ struct IndexBench: ParsableCommand {
             var error: Error?
             @Sendable func analyse(_ batch: [SectionedDocument]) -> [(String, Document)] {
                 var out: [(String, Document)] = []
+                var scratch = AnalysisScratch()
                 for d in batch {
                     for s in d.sections where s.isIndexed {
-                        if let doc = try? builder.document(for: s, of: d) { out.append((layout.sectionTerm(s.id), doc)) }
+                        if let doc = try? builder.document(for: s, of: d, scratch: &scratch) {
+                            out.append((layout.sectionTerm(s.id), doc))
+                        }
                     }
                 }
                 return out
@@ -121,9 +124,10 @@ struct IndexBench: ParsableCommand {
             }
             if let error { throw error }
         } else {
+            var scratch = AnalysisScratch()
             for d in documents {
                 for s in d.sections where s.isIndexed {
-                    try writer.add(try builder.document(for: s, of: d))
+                    try writer.add(try builder.document(for: s, of: d, scratch: &scratch))
                     sections += 1
                 }
             }
@@ -157,8 +161,11 @@ extension IndexBench {
                 defer { group.leave() }
                 do {
                     let writer = try WritableDatabase(path: shardPath, mode: .createOrOverwrite)
+                    var scratch = AnalysisScratch()  // one per thread: the analyzer's buffers
                     for d in documents where layout.shard(of: d.id) == shard {
-                        for s in d.sections where s.isIndexed { try writer.add(try builder.document(for: s, of: d)) }
+                        for s in d.sections where s.isIndexed {
+                            try writer.add(try builder.document(for: s, of: d, scratch: &scratch))
+                        }
                     }
                     try writer.commit()
                     try writer.close()

@@ -252,3 +252,65 @@ func locateCorpus(root: String) -> String {
     }
     return candidates[1]
 }
+
+@Suite("One scratch across many texts")
+struct ScratchReuseTests {
+    /// Texts in orders that would show leftovers: long before short, Han runs with sub-words
+    /// before runs without, Latin tokens with parts before text with none, an empty text, and one
+    /// past the size at which the scratch is let go.
+    static let texts: [String] = [
+        "可持续发展目标 8(促进持久、包容和可持续的经济增长、充分的生产性就业和人人获得体面工作)以及联合国工业发展组织(工发组织)的任务",
+        "妇女",
+        "A/RES/75/243 COVID-19 e-deleGATE 68 680 900 瑞士法郎 从以往期间的 45%提高到至少 50%",
+        "",
+        "国",
+        "Akoma Ntoso standard",
+        "特别是最不发达国家\n的中小微企业",
+        String(repeating: "国际贸易中心的目标受益者 ITC-2021 ", count: 3_000),
+        "2030年议程",
+        "聯合國國際貿易中心 ＣＯＶＩＤ－１９",
+        "。，、",
+    ]
+
+    struct Output: Equatable {
+        var next: UInt32
+        var postingBytes: [UInt8], postingLengths: [UInt32], positions: [UInt32]
+        var termBytes: [UInt8], termLengths: [UInt32]
+
+        init(_ next: UInt32, _ batch: TermBatch) {
+            self.next = next
+            postingBytes = batch.postingBytes
+            postingLengths = batch.postingLengths
+            positions = batch.positions
+            termBytes = batch.termBytes
+            termLengths = batch.termLengths
+        }
+    }
+
+    @Test("the terms are those of a fresh analysis of each text, in either order")
+    func sameTermsAsFresh() {
+        var scratch = Analyzer.Scratch()
+        var reused = TermBatch()
+        let sequence = Self.texts + Self.texts.reversed() + Self.texts
+        for (index, text) in sequence.enumerated() {
+            let positional = index % 3 != 2
+            var fresh = TermBatch(positional: positional)
+            let expected = Output(analyzer.analyzeTerms(text, startPosition: 5, into: &fresh), fresh)
+            reused.positional = positional
+            let got = Output(analyzer.analyzeTerms(text, startPosition: 5, into: &reused, scratch: &scratch), reused)
+            #expect(got == expected, "text \(index): \(text.prefix(30))")
+        }
+    }
+
+    @Test("the terms agree with the Token API")
+    func sameTermsAsTokens() {
+        var scratch = Analyzer.Scratch()
+        var batch = TermBatch(positional: false)
+        for text in Self.texts {
+            analyzer.analyzeTerms(text, into: &batch, scratch: &scratch)
+            let tokens = analyzer.tokens(text)
+            #expect(batch.termBytes == tokens.flatMap { Array($0.term.utf8) })
+            #expect(batch.termLengths == tokens.map { UInt32($0.term.utf8.count) })
+        }
+    }
+}

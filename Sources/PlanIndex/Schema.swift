@@ -102,6 +102,8 @@ public struct Schema: Sendable {
         public var document: UInt32
         public var year: UInt32
         public var order: UInt32
+        /// How much the section reads as prose (``ProseShare``), for `ranking.listPenalty`.
+        public var prose: UInt32
     }
 
     public struct YearRule: Sendable {
@@ -122,6 +124,9 @@ public struct Schema: Sendable {
         public var b: Double
         public var headingBoost: Double
         public var titleBoost: Double
+        /// A section's weight is multiplied by 1 - listPenalty × (1 - its prose share): table
+        /// rows and lists of titles rank below the paragraphs that discuss the same words.
+        public var listPenalty: Double
     }
 }
 

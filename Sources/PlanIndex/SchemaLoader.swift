@@ -143,13 +143,14 @@ extension Schema {
             }
         }
 
-        var values = Values(document: 0, year: 1, order: 2)
+        var values = Values(document: 0, year: 1, order: 2, prose: 3)
         if var v = try root.object("values") {
             values.document = UInt32(try v.int("document", in: 0...1_000) ?? Int(values.document))
             values.year = UInt32(try v.int("year", in: 0...1_000) ?? Int(values.year))
             values.order = UInt32(try v.int("order", in: 0...1_000) ?? Int(values.order))
+            values.prose = UInt32(try v.int("prose", in: 0...1_000) ?? Int(values.prose))
             try v.rejectUnknownKeys()
-            if Set([values.document, values.year, values.order]).count != 3 {
+            if Set([values.document, values.year, values.order, values.prose]).count != 4 {
                 throw SchemaError(file: file, path: "$.values", problem: "value slots must be distinct")
             }
         }
@@ -182,12 +183,13 @@ extension Schema {
             try a.rejectUnknownKeys()
         }
 
-        var ranking = Ranking(k1: 1.2, b: 0.5, headingBoost: 2, titleBoost: 1)
+        var ranking = Ranking(k1: 1.2, b: 0.5, headingBoost: 2, titleBoost: 1, listPenalty: 0.4)
         if var r = try root.object("ranking") {
             ranking.k1 = try r.double("k1", in: 0...10) ?? ranking.k1
             ranking.b = try r.double("b", in: 0...1) ?? ranking.b
             ranking.headingBoost = try r.double("heading_boost", in: 0...100) ?? ranking.headingBoost
             ranking.titleBoost = try r.double("title_boost", in: 0...100) ?? ranking.titleBoost
+            ranking.listPenalty = try r.double("list_penalty", in: 0...1) ?? ranking.listPenalty
             try r.rejectUnknownKeys()
         }
 

@@ -56,6 +56,7 @@ public struct SectionDocumentBuilder: Sendable {
         doc.setValue(document.id, slot: schema.values.document)
         if let year = document.year { doc.setValue(number: Double(year), slot: schema.values.year) }
         doc.setValue(number: Double(section.ordinal), slot: schema.values.order)
+        doc.setValue(number: ProseShare.of(section.text), slot: schema.values.prose)
 
         let stored = StoredSection(section: section, title: document.title, file: document.file)
         doc.data = stored.encoded()

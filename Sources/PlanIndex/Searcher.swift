@@ -305,7 +305,7 @@ public final class Searcher {
         }
 
         var active = required
-        var results = try database.search(assemble(active), options: options)
+        var results = try ranked(assemble(active), options: options)
         var exact = true
         var missing: [String] = []
         if results.hits.isEmpty && results.estimatedMatches == 0 && required.count > 1 {
@@ -331,11 +331,11 @@ public final class Searcher {
             missing = order.filter { counts[$0] == 0 }.map { required[$0].text }
             order = order.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
             active = order.map { required[$0] }
-            results = try database.search(assemble(active), options: options)
+            results = try ranked(assemble(active), options: options)
             while results.estimatedMatches == 0, active.count > 1 {
                 let dropped = active.removeLast()
                 missing.append(dropped.text)
-                results = try database.search(assemble(active), options: options)
+                results = try ranked(assemble(active), options: options)
             }
             if active.isEmpty { results = try database.search(.matchNothing, options: options) }
         } else if required.count == 1, results.estimatedMatches == 0 {
@@ -410,7 +410,7 @@ public final class Searcher {
         fill.checkAtLeast = fill.offset + fill.limit
         let items = Set(required.map(\.item)).sorted()
         let allButOne = items.map { left in assemble(required.filter { $0.item != left }) }
-        let results = try database.search(.andNot(.or(allButOne), assemble(required)), options: fill)
+        let results = try ranked(.andNot(.or(allButOne), assemble(required)), options: fill)
         let highlighter = Highlighter(analyzer: analyzer)
         return try results.hits.map { found in
             var hit = try makeHit(found, highlightWords: highlightWords, withText: withText)
@@ -421,6 +421,43 @@ public final class Searcher {
             hit.rank += strictTotal  // after every section that holds all the words
             return hit
         }
+    }
+
+    /// How many of a search's best hits the list penalty may reorder. Xapian ranks by BM25 alone;
+    /// the penalty (a factor per section, `ranking.list_penalty`) is applied to its best
+    /// `rerankDepth` and those are sorted again, so a page inside them is cut from the reordered
+    /// list and every page after them is Xapian's order. The set of the best `rerankDepth` never
+    /// changes, so paging shows each hit once.
+    static let rerankDepth = 40
+
+    /// Runs `query`, with the list penalty applied to the best hits (see `rerankDepth`).
+    func ranked(_ query: Query, options: SearchOptions) throws -> SearchResults {
+        let penalty = schema.ranking.listPenalty
+        guard penalty > 0, options.sort == .relevance, options.offset < Self.rerankDepth, options.limit > 0 else {
+            return try database.search(query, options: options)
+        }
+        let slot = schema.values.prose
+        var wide = options
+        wide.offset = 0
+        wide.limit = max(Self.rerankDepth, options.offset + options.limit)
+        wide.checkAtLeast = max(options.checkAtLeast, wide.limit)
+        wide.includeValues = .slots([slot])
+        var results = try database.search(query, options: wide)
+        let depth = min(Self.rerankDepth, results.hits.count)
+        var best = results.hits[..<depth].map { hit in
+            var hit = hit
+            // A section indexed before the measure existed has no value: no penalty.
+            let prose = hit.valueNumber(slot).map { min(1, max(0, $0)) } ?? 1
+            hit.weight *= 1 - penalty * (1 - prose)
+            return hit
+        }
+        // Ties keep Xapian's order (Swift's sort is not promised to be stable).
+        best.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.rank < $1.rank }
+        for i in best.indices { best[i].rank = i }
+        results.hits.replaceSubrange(..<depth, with: best)
+        let end = min(results.hits.count, options.offset + options.limit)
+        results.hits = options.offset < end ? Array(results.hits[options.offset..<end]) : []
+        return results
     }
 
     /// Indexed words one edit away from `word` (泥碳地 -> 泥炭地), most frequent first. Candidates

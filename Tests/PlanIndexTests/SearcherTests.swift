@@ -235,3 +235,72 @@ final class PlanAnalyzerSearchTests {
         #expect(r.hits.first?.para == "1.3")
     }
 }
+
+@Suite("Table rows and lists rank below the paragraphs about the same words")
+final class ListPenaltyTests {
+    let scratch: Scratch
+    let schema: Schema
+
+    init() throws {
+        scratch = try Scratch()
+        // 45 deliverables rows (the short ones BM25 alone ranks first) and two paragraphs.
+        var rows = ""
+        for n in 1...20 { rows += " \(n). 秘书长关于会议时地分配办法的报告 \(n % 3) 1 1 1 \n\n" }
+        // Longer rows, which BM25 ranks below the paragraphs: the hits go past `rerankDepth`.
+        for n in 21...45 {
+            rows += " \(n). 会议委员会、行政和预算问题咨询委员会和第五委员会关于会议时地分配办法项目的会议文件的编辑、翻译和桌面出版 \(n % 3) 1 1 1 \n\n"
+        }
+        try scratch.write("plans/rows.txt", rows)
+        // Other sections, so that the query's words are rare enough to weigh something.
+        var other = ""
+        for n in 1...200 { other += " \(n). 贸易促进和出口发展的业务方面，第\(n)次报告。 \n\n" }
+        try scratch.write("plans/other.txt", other)
+        try scratch.write("plans/prose.txt", """
+         1.3 总部的大会和会议管理部负责执行方案，并遵循大会关于会议时地分配办法的决议，为会员国提供会议服务。 \n\n\
+         1.4 大会部将继续通过语文安排、文件和出版物问题国际年度会议与其他机构合作，落实会议时地分配办法。 \n
+        """)
+        schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
+                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+    }
+
+    func searcher(penalty: Double) throws -> Searcher {
+        var schema = schema
+        schema.ranking.listPenalty = penalty
+        return try Searcher(databasePath: scratch.path + "/db", schema: schema,
+                            analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+    }
+
+    @Test("the paragraphs rise with the penalty; without it a row comes first")
+    func order() throws {
+        let query = SearchParams(query: "会议时地分配办法", limit: 100)
+        let plain = try searcher(penalty: 0).search(query)
+        let penalised = try searcher(penalty: 0.4).search(query)
+        #expect(plain.hits.first.map { ["1.3", "1.4"].contains($0.para) } == false)
+        #expect(penalised.hits.first?.para == "1.3")
+        #expect(Set(penalised.hits.map(\.id)) == Set(plain.hits.map(\.id)))
+        // Scores are the weights the hits were ordered by.
+        let scores = penalised.hits.prefix(Searcher.rerankDepth).map(\.score)
+        #expect(scores == scores.sorted(by: >))
+    }
+
+    @Test("paging through and past the reordered hits shows every hit once, ranks in order",
+          arguments: [1, 7, 10, 39, 40])
+    func paging(_ pageSize: Int) throws {
+        let searcher = try searcher(penalty: 0.4)
+        let all = try searcher.search(SearchParams(query: "会议时地分配办法", limit: 100))
+        #expect(all.hits.count == 47)
+        #expect(all.hits.map(\.rank) == Array(1...47))
+        var paged: [SearchHit] = []
+        var offset = 0
+        while offset < all.hits.count {
+            let page = try searcher.search(SearchParams(query: "会议时地分配办法", limit: pageSize, offset: offset))
+            paged += page.hits
+            offset += pageSize
+        }
+        #expect(paged.map(\.id) == all.hits.map(\.id))
+        #expect(paged.map(\.rank) == Array(1...47))
+    }
+}

@@ -40,7 +40,13 @@ struct ShardTests {
         for query in ["妇女", "国贸中心 妇女", "\"可持续发展\"", "工发组织 2020", "电子商务 -青年", "COVID-19", "ITC"] {
             var params = SearchParams(query: query, limit: 20)
             let x = try a.search(params), y = try b.search(params)
-            #expect(x.total == y.total, "\(query)")
+            // `total` is Xapian's estimate, rounded when the match was not run to the end, and
+            // the estimate is made per shard; only a count small enough to be exact must agree.
+            if x.total <= 40 || y.total <= 40 {
+                #expect(x.total == y.total, "\(query)")
+            } else {
+                #expect(abs(x.total - y.total) * 4 <= max(x.total, y.total), "\(query)")
+            }
             // Up to ties: equal scores may come in either order, and the page may end inside a tie.
             let cut = x.hits.last?.score ?? 0
             func key(_ r: SearchResult) -> [String] { r.hits.filter { $0.score > cut }.map { "\($0.score)|\($0.id)" }.sorted() }

@@ -304,3 +304,32 @@ final class ListPenaltyTests {
         #expect(paged.map(\.rank) == Array(1...47))
     }
 }
+
+@Suite("A quoted phrase is weighed by its words, not only by its characters")
+struct PhraseWeightTests {
+    @Test("the section that repeats the phrase's rare word outranks one that repeats a common word sharing its characters")
+    func rareWordCounts() throws {
+        let scratch = try Scratch()
+        // Both sections hold the phrase once. The first repeats 服务 (whose characters 服 and 务 are
+        // rare here), the second 服务台 itself; 台 is common (every 平台 below). Counting characters
+        // alone, the first wins on 服 and 务; counting the phrase's words, the second does.
+        try scratch.write("plans/a.txt", """
+         1.1 全球贸易服务台提供服务，服务对象是企业，服务内容是咨询，服务费用很低。 \n\n\
+         1.2 全球贸易服务台是一个服务台网络，各服务台分工协作，覆盖各个区域。 \n
+        """)
+        var other = ""
+        for n in 1...200 { other += " \(n). 电子平台第\(n)次报告，介绍平台和贸易。 \n\n" }
+        try scratch.write("plans/other.txt", other)
+        let schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
+                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+        let searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema,
+                                    analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+        let result = try searcher.search(SearchParams(query: "\"全球贸易服务台\""))
+        // The words add weight but never match alone: exactly the two sections holding the phrase.
+        #expect(result.total == 2)
+        #expect(result.hits.map(\.para) == ["1.2", "1.1"])
+    }
+}

@@ -17,6 +17,13 @@ extension StoredSection {
         return w.bytes
     }
 
+    /// The section id alone (it is stored first): for when a hit's id is all that is needed.
+    static func sectionID(decoding bytes: [UInt8]) throws -> String {
+        var r = ByteReader(bytes: bytes)
+        guard try r.byte() == Self.codingVersion else { throw IndexError("a section stored by another PlanSearch version; reindex") }
+        return try r.string()
+    }
+
     public init(decoding bytes: [UInt8]) throws {
         var r = ByteReader(bytes: bytes)
         guard try r.byte() == Self.codingVersion else { throw IndexError("a section stored by another PlanSearch version; reindex") }

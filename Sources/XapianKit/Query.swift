@@ -40,6 +40,41 @@ public indirect enum Query: Sendable, Hashable {
         .valueRange(slot: slot, from: from.map(SortableNumber.encode), to: to.map(SortableNumber.encode))
     }
 
+    /// The query with every PHRASE and NEAR relaxed to a plain AND of its subqueries: no position
+    /// list is read to match it. In Xapian 1.4 a phrase or near match weighs what the AND of its
+    /// subqueries weighs (positions decide only whether it matches), so the relaxed query matches
+    /// a superset and weighs every document at least as much as this one: an upper bound that
+    /// is cheap to rank by. What must not grow is kept as it is: the excluded side of AND_NOT
+    /// (relaxed, it would exclude more), and SYNONYM and ELITE_SET, which weigh or choose their
+    /// subqueries by statistics that the relaxed form changes.
+    public var positionsRelaxed: Query {
+        switch self {
+        case .term, .matchAll, .matchNothing, .valueRange, .parsed, .synonym, .eliteSet: self
+        case let .and(subs): .and(subs.map(\.positionsRelaxed))
+        case let .or(subs): .or(subs.map(\.positionsRelaxed))
+        // XOR's weight is not monotone in its subqueries' matches: left as it is.
+        case .xor: self
+        case let .andNot(a, b): .andNot(a.positionsRelaxed, b)
+        case let .andMaybe(a, b): .andMaybe(a.positionsRelaxed, b.positionsRelaxed)
+        case let .filter(a, b): .filter(a.positionsRelaxed, b.positionsRelaxed)
+        case let .phrase(subs, _), let .near(subs, _): .and(subs.map(\.positionsRelaxed))
+        case let .max(subs): .max(subs.map(\.positionsRelaxed))
+        case let .scaleWeight(sub, factor): .scaleWeight(sub.positionsRelaxed, factor)
+        }
+    }
+
+    /// Whether the query holds a PHRASE or NEAR anywhere.
+    public var hasPositionalCondition: Bool {
+        switch self {
+        case .term, .matchAll, .matchNothing, .valueRange, .parsed: false
+        case .phrase, .near: true
+        case let .and(subs), let .or(subs), let .xor(subs), let .synonym(subs), let .max(subs), let .eliteSet(subs, _):
+            subs.contains { $0.hasPositionalCondition }
+        case let .andNot(a, b), let .andMaybe(a, b), let .filter(a, b): a.hasPositionalCondition || b.hasPositionalCondition
+        case let .scaleWeight(sub, _): sub.hasPositionalCondition
+        }
+    }
+
     /// Xapian's description of the query, e.g. `Query((a@1 PHRASE 2 b@2))`, for debugging.
     public func xapianDescription() throws(XapianError) -> String {
         let compiled = try compile()

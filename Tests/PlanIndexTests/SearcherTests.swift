@@ -2,6 +2,7 @@ import Foundation
 import PlanProtocol
 import Testing
 @testable import PlanIndex
+import XapianKit
 
 @Suite("The query language")
 struct QueryLanguageTests {
@@ -226,6 +227,24 @@ final class PlanAnalyzerSearchTests {
     func questions(_ c: QuestionCase) throws {
         let words = searcher.analyzer.words(of: c.query, prefix: "")
         #expect(Searcher.isQuestion(words) == c.isQuestion)
+    }
+
+    @Test("a question ranked in two passes gets the single pass's hits and weights, page by page",
+          arguments: [(0, 10), (0, 2), (1, 2), (2, 10)])
+    func twoPasses(_ page: (offset: Int, limit: Int)) throws {
+        // A question's shape: any word (each also a phrase of its characters), a NEAR bonus.
+        let words = searcher.analyzer.words(of: "工发组织技术合作执行额是多少", prefix: "")
+        let query = Query.andMaybe(.or(words.filter(\.required).map(\.query)),
+                                   .near(words.compactMap(\.proximityTerm).map { .term($0) }, window: 36))
+        var options = SearchOptions()
+        options.offset = page.offset
+        options.limit = page.limit
+        let single = try searcher.ranked(query, options: options)
+        let two = try searcher.rankedInTwoPasses(query, options: options)
+        #expect(!single.hits.isEmpty)
+        #expect(two.hits.map(\.documentID) == single.hits.map(\.documentID))
+        #expect(zip(two.hits, single.hits).allSatisfy { abs($0.weight - $1.weight) < 1e-9 })
+        #expect(two.hits.map(\.rank) == single.hits.map(\.rank))
     }
 
     @Test("words near each other rank first")

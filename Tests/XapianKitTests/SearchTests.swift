@@ -172,6 +172,30 @@ final class SearchTests {
         #expect(try Query.scaleWeight(.term("a"), 2).xapianDescription().contains("2 * a"))
     }
 
+    @Test("relaxing positions: a superset of the matches, each weighing at least as much")
+    func relaxedPositions() throws {
+        let exact = Query.andMaybe(.or([phrase("贸易中心"), .near([.term("场"), .term("协")], window: 4)]),
+                                   .or([phrase("妇女"), .term("发")]))
+        let relaxed = exact.positionsRelaxed
+        #expect(exact.hasPositionalCondition)
+        #expect(!relaxed.hasPositionalCondition)
+        #expect(relaxed == .andMaybe(.or([.and(chars("贸易中心")), .and([.term("场"), .term("协")])]),
+                                     .or([.and(chars("妇女")), .term("发")])))
+        var options = SearchOptions()
+        options.limit = 100
+        let strict = Dictionary(uniqueKeysWithValues: try reader.search(exact, options: options).hits.map { ($0.documentID, $0.weight) })
+        let loose = Dictionary(uniqueKeysWithValues: try reader.search(relaxed, options: options).hits.map { ($0.documentID, $0.weight) })
+        #expect(!strict.isEmpty)
+        for (id, weight) in strict {
+            #expect((loose[id] ?? -1) >= weight - 1e-9)
+        }
+        // What is excluded stays exact: relaxed, it would exclude more.
+        let excluding = Query.andNot(.term("发"), phrase("心妇"))
+        #expect(excluding.positionsRelaxed == excluding)
+    }
+
+    private func chars(_ text: String) -> [Query] { text.map { .term(String($0)) } }
+
     @Test("several databases searched as one")
     func combined() throws {
         let second = directory.database("second")

@@ -129,6 +129,10 @@ public final class Searcher {
             let kept = subs.compactMap(withoutPositions)
             return kept.isEmpty ? nil : (kept.count == 1 ? kept[0] : .or(kept))
         case let .scaleWeight(sub, factor): return withoutPositions(sub).map { .scaleWeight($0, factor) }
+        // A phrase weighed by its words (PlanQueryAnalyzer.phrase): the words only add weight
+        // to what the left side matches, so nothing is left when the left side goes.
+        case let .andMaybe(required, optional):
+            return withoutPositions(required).map { left in withoutPositions(optional).map { .andMaybe(left, $0) } ?? left }
         default: return query
         }
     }

@@ -351,4 +351,16 @@ struct PhraseWeightTests {
         #expect(result.total == 2)
         #expect(result.hits.map(\.para) == ["1.2", "1.1"])
     }
+
+    // Headings and titles have no positions: their copy of a phrase must go whole, never leave
+    // its words behind to match alone (a quoted phrase would then match any heading naming them).
+    @Test("without positions, a phrase weighed by its words goes whole", arguments: [
+        (Query.andMaybe(.scaleWeight(.phrase([.term("H全"), .term("H球")]), 0.5), .or([.term("H全球")])), nil as Query?),
+        (Query.andMaybe(.term("H妇"), .phrase([.term("H妇"), .term("H女")])), Query.term("H妇")),
+        (Query.or([.phrase([.term("H妇"), .term("H女")]), .term("H妇女")]), Query.term("H妇女")),
+        (Query.scaleWeight(.near([.term("H妇"), .term("H女")]), 2), nil as Query?),
+    ])
+    func headingCopies(_ query: Query, _ expected: Query?) {
+        #expect(Searcher.withoutPositions(query) == expected)
+    }
 }

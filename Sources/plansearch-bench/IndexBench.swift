@@ -142,8 +142,9 @@ struct IndexBench: ParsableCommand {
 }
 
 extension IndexBench {
-    /// Builds `shards` databases at once, documents assigned by the shard layout's hash, each
-    /// analysed and written on its own thread (the way `plansearch index --shards` works).
+    /// Builds `shards` databases at once, sections assigned by the shard layout (a new layout
+    /// spreads a document's sections over the shards), each analysed and written on its own
+    /// thread (the way `plansearch index --shards` works).
     func buildShards(_ documents: [SectionedDocument], _ schema: Schema, _ analyzer: any DocumentAnalyzer,
                      shards: Int, bytes: Int) throws -> Build {
         let path = BenchSupport.temporaryDirectory("shards")
@@ -162,8 +163,8 @@ extension IndexBench {
                 do {
                     let writer = try WritableDatabase(path: shardPath, mode: .createOrOverwrite)
                     var scratch = AnalysisScratch()  // one per thread: the analyzer's buffers
-                    for d in documents where layout.shard(of: d.id) == shard {
-                        for s in d.sections where s.isIndexed {
+                    for d in documents {
+                        for s in d.sections where s.isIndexed && layout.shard(ofSection: s.id, document: d.id) == shard {
                             try writer.add(try builder.document(for: s, of: d, scratch: &scratch))
                         }
                     }

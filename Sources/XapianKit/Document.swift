@@ -135,22 +135,11 @@ public struct Document: Sendable, Hashable {
 
     /// Builds the Xapian document, runs `body` with it, and frees it.
     func withHandle<R>(_ body: (OpaquePointer) throws(XapianError) -> R) throws(XapianError) -> R {
-        let doc = try makeHandle()
-        defer { pxs_document_free(doc) }
-        return try body(doc)
-    }
-
-    /// A new Xapian document holding everything this one says; the caller frees it.
-    func makeHandle() throws(XapianError) -> OpaquePointer {
         let doc = try shimCall { err in pxs_document_new(err) }
         guard let doc else { throw XapianError(code: .unknown, type: "unknown", message: "no document") }
-        do {
-            try fill(doc)
-        } catch {
-            pxs_document_free(doc)
-            throw error
-        }
-        return doc
+        defer { pxs_document_free(doc) }
+        try fill(doc)
+        return try body(doc)
     }
 
     private func fill(_ doc: OpaquePointer) throws(XapianError) {
@@ -189,23 +178,6 @@ public struct Document: Sendable, Hashable {
             }
         }
     }
-}
-
-/// A ``Document`` already turned into Xapian's own form (its terms sorted into Xapian's maps),
-/// so that this work, a sixth of the writer thread's time for our sections, can run on the
-/// thread that analyses while the single writer adds the previous documents.
-///
-/// Hand it over, never share it: Xapian's documents count references without atomics, so only
-/// one thread may use one at a time. The analysing thread makes it and lets go; the writer adds
-/// it. (`@unchecked Sendable` for that hand-over; nothing here changes after `init`.)
-public final class PreparedDocument: @unchecked Sendable {
-    let handle: OpaquePointer
-
-    public init(_ document: Document) throws(XapianError) {
-        handle = try document.makeHandle()
-    }
-
-    deinit { pxs_document_free(handle) }
 }
 
 /// A document read back from a database.

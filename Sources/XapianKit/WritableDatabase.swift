@@ -64,22 +64,6 @@ public final class WritableDatabase: Database {
         }
     }
 
-    /// Adds a document prepared on another thread (see ``PreparedDocument``).
-    @discardableResult
-    public func add(_ document: PreparedDocument) throws(XapianError) -> UInt32 {
-        let handle = try live()
-        return try shimCall { err in pxs_writable_add_document(handle, document.handle, err) }
-    }
-
-    /// ``replace(uniqueTerm:with:)`` for a document prepared on another thread.
-    @discardableResult
-    public func replace(uniqueTerm: String, with document: PreparedDocument) throws(XapianError) -> UInt32 {
-        let handle = try live()
-        return try shimCall { err in
-            withBytes(uniqueTerm) { pxs_writable_replace_document_by_term(handle, $0, $1, document.handle, err) }
-        }
-    }
-
     public func replace(documentID: UInt32, with document: Document) throws(XapianError) {
         let handle = try live()
         try document.withHandle { doc throws(XapianError) in

@@ -86,9 +86,8 @@ struct IndexBench: ParsableCommand {
                      report.size_ratio))
     }
 
-    /// Builds a fresh database from `documents`, adding each section (as the baseline is built);
-    /// with `parallel`, sections are analysed and prepared on the other core while the writer
-    /// adds the previous batch.
+    /// Builds a fresh database from `documents`; with `parallel`, documents are analysed on the
+    /// other core while the writer adds the previous batch.
     func build(_ documents: [SectionedDocument], _ schema: Schema, _ analyzer: any DocumentAnalyzer,
                parallel: Bool, bytes: Int) throws -> Build {
         let path = BenchSupport.temporaryDirectory("index")
@@ -100,14 +99,40 @@ struct IndexBench: ParsableCommand {
         let cpuStart = Self.processCPUSeconds()
         var sections = 0
         if parallel {
-            // A pipeline over batches of sections (not documents: one document is nine tenths
-            // of the corpus): the other thread analyses batch n+1 and turns it into Xapian
-            // documents while the writer adds batch n, so the writer's thread only writes.
-            let sectionsInOrder = documents.flatMap { d in d.sections.filter(\.isIndexed).map { (d, $0) } }
-            try PreparePipeline.run(sectionsInOrder, prepare: builder.preparer()) { doc in
-                try writer.add(doc)
-                sections += 1
+            // Batches of documents: analysis of batch n+1 runs on a second thread while the
+            // writer adds batch n.
+            let batches = stride(from: 0, to: documents.count, by: 1).map { [documents[$0]] }
+            var next: [(String, Document)]? = nil
+            var error: Error?
+            @Sendable func analyse(_ batch: [SectionedDocument]) -> [(String, Document)] {
+                var out: [(String, Document)] = []
+                var scratch = AnalysisScratch()
+                for d in batch {
+                    for s in d.sections where s.isIndexed {
+                        if let doc = try? builder.document(for: s, of: d, scratch: &scratch) {
+                            out.append((layout.sectionTerm(s.id), doc))
+                        }
+                    }
+                }
+                return out
             }
+            next = analyse(batches.first ?? [])
+            for i in batches.indices {
+                let current = next ?? []
+                let group = DispatchGroup()
+                let box = ResultBox()
+                if i + 1 < batches.count {
+                    let batch = batches[i + 1]
+                    DispatchQueue.global().async(group: group) { box.value = analyse(batch) }
+                }
+                for (term, doc) in current {
+                    do { try writer.replace(uniqueTerm: term, with: doc) } catch let e { error = e }
+                    sections += 1
+                }
+                group.wait()
+                next = box.value
+            }
+            if let error { throw error }
         } else {
             var scratch = AnalysisScratch()
             for d in documents {
@@ -183,4 +208,11 @@ extension IndexBench {
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
+}
+
+/// Hands one batch of analysed documents from the analysing thread to the writer.
+final class ResultBox: @unchecked Sendable {
+    // @unchecked: written by the analysing thread before DispatchGroup.wait() returns on the
+    // writer's thread, which is the only reader; the group's wait orders the two.
+    var value: [(String, Document)]? = nil
 }

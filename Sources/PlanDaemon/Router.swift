@@ -40,6 +40,8 @@ public final class Router: Sendable {
     let readers: ReaderPool
     /// One writer per database (per shard of a sharded index), each on its own thread.
     let writers: [ConfinedWorker<Indexer>]
+    /// The index's shard layout; nil for one database (or a cluster, written elsewhere).
+    let shardLayout: ShardLayout?
     let stats = DaemonStats()
     let logger: Logger
 
@@ -53,9 +55,10 @@ public final class Router: Sendable {
         let layout = try ShardLayout.read(config.databasePath)
         // A cluster's shards are written where they live, not by this daemon.
         let paths = config.cluster != nil ? [] : layout?.shardPaths ?? [config.databasePath]
+        shardLayout = config.cluster != nil ? nil : layout
         writers = try paths.enumerated().map { shard, path in
             let indexer = try Indexer(databasePath: path, schema: config.schema, analyzer: documentAnalyzer)
-            if let layout { indexer.accepts = { layout.shard(of: $0) == shard } }
+            layout?.restrict(indexer, toShard: shard)
             let box = UncheckedBox(indexer)
             // Created here before any use; from here on touched only by the worker's queue.
             return ConfinedWorker(label: "plansearch.writer.\(shard)") { box.value }
@@ -76,14 +79,16 @@ public final class Router: Sendable {
         let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
         guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
         // Shards are indexed in parallel, each by its own writer.
-        let summary = try await withThrowingTaskGroup(of: IndexSummary.self) { group in
+        let parts = try await withThrowingTaskGroup(of: IndexSummary.self) { group in
             for writer in writers {
                 group.addTask { try await writer.run { indexer in try indexer.index(paths: targets) } }
             }
-            var merged = IndexSummary()
-            for try await part in group { merged.merge(part) }
-            return merged
+            var parts: [IndexSummary] = []
+            for try await part in group { parts.append(part) }
+            return parts
         }
+        // With sections spread over shards, every shard reports every document: counted once.
+        let summary = shardLayout?.merge(parts) ?? parts.reduce(into: IndexSummary()) { $0.merge($1) }
         readers.generation.add(1, ordering: .releasing)
         logger.info("reindexed", metadata: [
             "added": "\(summary.added)", "updated": "\(summary.updated)", "removed": "\(summary.removed)",

@@ -66,3 +66,22 @@ public struct DocumentRecord: Codable, Sendable, Hashable {
     public var year: Int?
     public var transcodedFrom: String?
 }
+
+extension DocumentRecord {
+    /// One record per document from the records of several shards: with sections spread over
+    /// shards each holds a record of every document, counting the sections it holds. Records
+    /// keep their first-seen order.
+    static func merged(_ records: [DocumentRecord]) -> [DocumentRecord] {
+        var index: [String: Int] = [:]
+        var out: [DocumentRecord] = []
+        for record in records {
+            if let i = index[record.id] {
+                out[i].sections += record.sections
+            } else {
+                index[record.id] = out.count
+                out.append(record)
+            }
+        }
+        return out
+    }
+}

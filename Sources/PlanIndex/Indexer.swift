@@ -52,6 +52,10 @@ public final class Indexer {
     public var progress: ((_ done: Int, _ total: Int, _ file: String) -> Void)?
     /// Which document ids this database holds (one shard of several takes only its own).
     public var accepts: (String) -> Bool = { _ in true }
+    /// Which sections (by section id, document id) of an accepted document this database holds:
+    /// all of them, unless a shard layout spreads sections over shards. The document's record is
+    /// kept either way, with the number of sections held here.
+    public var acceptsSection: (String, String) -> Bool = { _, _ in true }
 
     /// Opens (or creates) the database at `path` for writing.
     /// - Parameter waitForLock: wait for another indexer to finish instead of failing.
@@ -219,9 +223,8 @@ public final class Indexer {
         document.transcodedFrom = source.transcodedFrom
         // One scratch for the file's sections: the analyzer's buffers are reused, not remade.
         var scratch = AnalysisScratch()
-        let built = try document.sections.filter(\.isIndexed).map {
-            try builder.document(for: $0, of: document, scratch: &scratch)
-        }
+        let held = document.sections.filter { $0.isIndexed && acceptsSection($0.id, id) }
+        let built = try held.map { try builder.document(for: $0, of: document, scratch: &scratch) }
         let record = DocumentRecord(
             id: id, title: document.title, file: file, root: root, hash: source.contentHash, size: size,
             modified: modified, sections: built.count, indexedAt: Date().timeIntervalSince1970,
@@ -233,7 +236,7 @@ public final class Indexer {
         let previous = try writer.termFrequency(documentTerm)
         try writer.transaction { db in
             try db.delete(uniqueTerm: documentTerm)
-            for (section, doc) in zip(document.sections.filter(\.isIndexed), built) {
+            for (section, doc) in zip(held, built) {
                 try db.replace(uniqueTerm: layout.sectionTerm(section.id), with: doc)
             }
             try db.setMetadata(IndexLayout.documentKeyPrefix + id, recordBytes)

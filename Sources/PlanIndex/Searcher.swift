@@ -651,7 +651,7 @@ public final class Searcher {
     }
 
     public func documents() throws -> [DocumentRecord] {
-        try retrying { try shards.flatMap { try Indexer.documents(in: $0) } }
+        try retrying { DocumentRecord.merged(try shards.flatMap { try Indexer.documents(in: $0) }) }
     }
 
     public func sectionCount() throws -> Int {

@@ -8,6 +8,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansearch-bench",
         abstract: "PlanSearch benchmarks (run with -c release).",
-        subcommands: [AnalyzerBench.self, RelevanceBench.self, IndexBench.self, QueryBench.self, ReindexBench.self, ScaleBench.self, XapianBench.self]
+        subcommands: [AnalyzerBench.self, RelevanceBench.self, IndexBench.self, QueryBench.self, ReindexBench.self, ScaleBench.self, XapianBench.self, TermsBench.self]
     )
 }

@@ -341,6 +341,9 @@ public final class Searcher {
                 // checking one document makes "matches anything" certain.
                 probe.limit = 0
                 probe.checkAtLeast = 1
+                // Weights are not needed, and without them Xapian stops at the first match
+                // (weighed, a common word with a phrase alternative cost 4 ms).
+                probe.booleanWeighting = true
                 for clause in required {
                     let q = filterQueries.isEmpty ? clause.query : .filter(clause.query, .and(filterQueries))
                     let r = try database.search(q, options: probe)
@@ -365,6 +368,7 @@ public final class Searcher {
             var probe = SearchOptions()
             probe.limit = 0
             probe.checkAtLeast = 1
+            probe.booleanWeighting = true
             let alone = try database.search(required[0].query, options: probe)
             if max(alone.estimatedMatches, alone.lowerBound) == 0 { missing = [required[0].text] }
         }
@@ -375,7 +379,12 @@ public final class Searcher {
         }
         if exact, question.isEmpty, results.hits.count < options.limit,
            (2...Self.fillItems).contains(Set(required.map(\.item)).count) {
-            hits += try partialHits(required, strictTotal: results.estimatedMatches, options: options,
+            // A first page shorter than asked for holds every section with all the words: the
+            // fill leaves out those sections by id rather than by the whole query, whose phrase
+            // alternatives would read positions again (about half of the fill's cost).
+            let strict: Query? = options.offset == 0 && !hits.isEmpty && results.hits.count == results.estimatedMatches
+                ? .or(hits.map { .term(layout.sectionTerm($0.id)) }) : nil
+            hits += try partialHits(required, strictTotal: results.estimatedMatches, strict: strict, options: options,
                                     assemble: { assemble($0, proximity: false) }, highlightWords: highlightWords, withText: params.withText ?? false)
         }
         if !question.isEmpty, exact {
@@ -421,7 +430,7 @@ public final class Searcher {
     /// passage that has the rest of the query word for word. Only whole items the user typed
     /// are left out (never one segment of 快时尚, never filters or exclusions); `total` still
     /// counts only the sections with every word.
-    private func partialHits(_ required: [Clause], strictTotal: Int, options: SearchOptions,
+    private func partialHits(_ required: [Clause], strictTotal: Int, strict: Query?, options: SearchOptions,
                              assemble: ([Clause]) -> Query, highlightWords: [String], withText: Bool) throws -> [SearchHit] {
         var fill = options
         // The strict matches come first in paging order: a later page starts further into these.
@@ -431,7 +440,7 @@ public final class Searcher {
         fill.checkAtLeast = fill.offset + fill.limit
         let items = Set(required.map(\.item)).sorted()
         let allButOne = items.map { left in assemble(required.filter { $0.item != left }) }
-        let results = try ranked(.andNot(.or(allButOne), assemble(required)), options: fill)
+        let results = try ranked(.andNot(.or(allButOne), strict ?? assemble(required)), options: fill)
         let highlighter = Highlighter(analyzer: analyzer)
         return try results.hits.map { found in
             var hit = try makeHit(found, highlightWords: highlightWords, withText: withText)

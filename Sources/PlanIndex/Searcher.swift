@@ -137,6 +137,24 @@ public final class Searcher {
         }
     }
 
+    /// A word's query as a question's seed (see rankedFromSeeds): no positions read. A word
+    /// stands for the phrase of its characters beside it; a phrase weighed by its dictionary
+    /// words (PlanQueryAnalyzer.phrase) becomes all of those words; a phrase with no word for it
+    /// (a name the lexicon lacks) becomes all of its characters.
+    static func seedForm(_ query: Query) -> Query {
+        switch query {
+        case let .phrase(subs, _), let .near(subs, _): return .and(subs.map(\.positionsRelaxed))
+        case let .or(subs):
+            let words = subs.filter { if case .phrase = $0 { false } else { true } }
+            return .or((words.isEmpty ? subs : words).map(seedForm))
+        case let .andMaybe(required, optional) where required.hasPositionalCondition && !optional.hasPositionalCondition:
+            if case let .or(words) = optional { return .and(words) }
+            return optional
+        case let .scaleWeight(sub, factor): return .scaleWeight(seedForm(sub), factor)
+        default: return query.positionsRelaxed
+        }
+    }
+
     /// A query item as its synonym group: every variant as a phrase, weighed as one term.
     private func synonymWord(_ text: String) -> QueryWord? {
         guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
@@ -220,6 +238,7 @@ public final class Searcher {
         var required: [Clause] = []
         var optional: [QueryWord] = []
         var question: [QueryWord] = []
+        var seeds: [Query] = []
         for (typed, clause) in parsed.clauses.enumerated() {
             var alternatives: [QueryWord] = []
             for item in clause {
@@ -236,8 +255,9 @@ public final class Searcher {
                     let body = analyzer.words(of: text, prefix: schema.fields.body.prefix)
                     let heading = analyzer.words(of: text, prefix: schema.fields.heading.prefix)
                     let title = analyzer.words(of: text, prefix: schema.fields.title.prefix)
+                    let groups = body.map { synonymWord($0.text) }
                     let words = body.enumerated().map { i, word -> QueryWord in
-                        if let group = synonymWord(word.text) {
+                        if let group = groups[i] {
                             return QueryWord(text: group.text, query: group.query, required: word.required, highlights: group.highlights)
                         }
                         // The analyzer segments the same text the same way whatever the prefix.
@@ -253,6 +273,12 @@ public final class Searcher {
                         // them all would demand the question's exact wording.
                         question = content
                         optional.append(contentsOf: words.filter { !$0.required })
+                        let cheap = Self.seedForm
+                        let contentIndices = body.indices.filter { body[$0].required }
+                        // The cheap queries that pick a question's candidates (see rankedFromSeeds).
+                        let headings = contentIndices.compactMap { i in i < heading.count && groups[i] == nil ? cheap(heading[i].query) : nil }
+                        seeds = [.or(contentIndices.map { groups[$0].map { cheap($0.query) } ?? cheap(body[$0].query) })]
+                            + (headings.isEmpty ? [] : [.or(headings)])
                     } else if clause.count == 1 {
                         // Several words from one typed item: content words required, function
                         // words only ranking.
@@ -324,9 +350,11 @@ public final class Searcher {
         }
 
         var active = required
-        // A question is ranked in two passes (see rankedInTwoPasses): any of its words may match.
+        // A question is ranked in two passes (see rankedFromSeeds): any of its words may match.
         var results = question.isEmpty ? try ranked(assemble(active), options: options)
-            : try rankedInTwoPasses(assemble(active), options: options)
+            : try rankedFromSeeds(assemble(active), seeds: seeds.map { seed in
+                filterQueries.isEmpty ? seed : .filter(seed, filterQueries.count == 1 ? filterQueries[0] : .and(filterQueries))
+            }, options: options)
         var exact = true
         var missing: [String] = []
         if results.hits.isEmpty && results.estimatedMatches == 0 && required.count > 1 {
@@ -508,73 +536,71 @@ public final class Searcher {
         return results
     }
 
-    /// Most candidates `rankedInTwoPasses` gives the exact pass before it runs the query alone.
-    static let maxCandidates = 480
+    /// How many of a seed's best matches become candidates, per hit needed (see rankedFromSeeds).
+    static let candidatesPerHit = 1.5
+    /// The heading seed's share of the candidates: headings are short, few sections rank by them.
+    static let headingCandidateShare = 0.25
 
-    /// Ranks `query` in two passes, for queries whose position lists would be read over most of
-    /// the index: an unspaced question ORs its words, each also matched as a phrase of its
-    /// characters, with a proximity bonus over all of them, and Xapian cannot skip any match
-    /// while the bonus might still lift it (40 ms for a long question; 1-2 ms this way). The
-    /// relaxed query (`Query.positionsRelaxed`: no positions read, every weight at least the
-    /// exact one) picks candidates; the exact query then weighs the candidates alone. It is the
-    /// right side of an AND_MAYBE led by their section terms (weighing nothing), not a FILTER:
-    /// under a FILTER, Xapian 1.4.22 at times counts a phrase inside an OR as matching where
-    /// it does not (40.6 instead of 29.9 for a section of 工发组织2020年技术合作执行额是多少),
-    /// which cost question nDCG@10 0.013; this way question nDCG@10 stays within 0.002 of the
-    /// single-pass query's. The page is the exact one when its last hit weighs at least what the
-    /// best non-candidate could (its relaxed weight); otherwise twice the candidates are taken, and past `maxCandidates`
-    /// the query runs alone. `estimatedMatches` is the relaxed query's: an estimate that may
-    /// count sections whose characters stand apart.
-    func rankedInTwoPasses(_ query: Query, options: SearchOptions) throws -> SearchResults {
+    /// Ranks an unspaced question in two passes. A question ORs its words, each also matched as a
+    /// phrase of its characters and in the heading path and title, with a proximity bonus over
+    /// all of them: Xapian can skip none of the sections holding any word and reads positions
+    /// for all of them (45 ms for a long question on the corpus, a second on 20 copies of it).
+    /// The first pass ranks `seeds` instead, cheap queries of the same words (the body's word
+    /// terms alone; the heading path's), and takes the best of each as candidates; the second
+    /// weighs the candidates alone with the whole query, so every hit's weight and order among
+    /// the candidates are exact. What this gives up: a section that would rank high only
+    /// through the parts the seeds leave out (a word present only inside longer words, the
+    /// title, the proximity bonus) and is not among the candidates. Measured on the judged
+    /// questions: the same nDCG@10 as ranking the whole query (see README). `estimatedMatches`
+    /// is the first seed's: the sections holding any of the words.
+    func rankedFromSeeds(_ query: Query, seeds: [Query], options: SearchOptions) throws -> SearchResults {
         let penalty = penaltyApplies(options)
         let needed = penalty ? max(Self.rerankDepth, options.offset + options.limit) : options.offset + options.limit
-        guard options.sort == .relevance, options.collapse == nil, needed > 0, query.hasPositionalCondition else {
+        guard options.sort == .relevance, options.collapse == nil, needed > 0, !seeds.isEmpty else {
             return try ranked(query, options: options)
         }
-        let relaxed = query.positionsRelaxed
-        var count = needed + needed / 2
-        while count <= Self.maxCandidates {
+        let count = Int((Double(needed) * Self.candidatesPerHit).rounded(.up))
+        var pool: [Hit] = []
+        var seen = Set<UInt32>()
+        var first: SearchResults?
+        for (i, seed) in seeds.enumerated() {
             var cheap = options
             cheap.offset = 0
-            cheap.limit = count + 1  // one more than the candidates: the bound for the rest
-            cheap.checkAtLeast = max(options.checkAtLeast, cheap.limit)
+            cheap.limit = i == 0 ? count : max(options.limit, Int(Double(count) * Self.headingCandidateShare))
+            cheap.checkAtLeast = i == 0 ? max(options.checkAtLeast, cheap.limit) : 0
             cheap.includeData = true
             cheap.includeValues = penalty ? .slots([schema.values.prose]) : .none
-            let candidates = try database.search(relaxed, options: cheap)
-            let pool = candidates.hits.prefix(count)
-            let bound = candidates.hits.count > count ? candidates.hits[count].weight : 0
-            let terms = try pool.map { Query.term(layout.sectionTerm(try StoredSection.sectionID(decoding: $0.data))) }
-            var exact = options
-            exact.offset = 0
-            exact.limit = max(1, pool.count)
-            exact.checkAtLeast = exact.limit
-            exact.includeData = false
-            exact.includeValues = .none
-            let weights = terms.isEmpty ? [:] : Dictionary(
-                try database.search(.andMaybe(.scaleWeight(.or(terms), 0), query), options: exact).hits.map { ($0.documentID, $0.weight) },
-                uniquingKeysWith: { a, _ in a })
-            var hits = pool.compactMap { hit -> Hit? in
-                // Weight 0: the candidate matched the relaxed query only (its characters stand apart).
-                guard let weight = weights[hit.documentID], weight > 0 else { return nil }
-                var hit = hit
-                hit.weight = weight
-                return hit
-            }
-            hits.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.rank < $1.rank }
-            // The page itself must be exact; the rest of the best `rerankDepth`, which the list
-            // penalty may lift into it, are the best of the candidates (demanding all of them
-            // exact took a second round for most questions).
-            let page = options.offset + options.limit
-            let settled = candidates.hits.count <= count || (hits.count >= page && hits[page - 1].weight >= bound)
-            if settled {
-                for i in hits.indices { hits[i].rank = i }
-                var results = candidates
-                results.hits = hits
-                return penalised(results, options: options)
-            }
-            count *= 2
+            let found = try database.search(seed, options: cheap)
+            if first == nil { first = found }
+            for hit in found.hits where seen.insert(hit.documentID).inserted { pool.append(hit) }
         }
-        return try ranked(query, options: options)
+        guard var results = first, !pool.isEmpty else { return try ranked(query, options: options) }
+        let terms = try pool.map { Query.term(layout.sectionTerm(try StoredSection.sectionID(decoding: $0.data))) }
+        var exact = options
+        exact.offset = 0
+        exact.limit = pool.count
+        exact.checkAtLeast = exact.limit
+        exact.includeData = false
+        exact.includeValues = .none
+        // The candidates' section terms lead an AND_MAYBE and weigh nothing, so the query is
+        // only weighed for them. Not a FILTER: under a FILTER, Xapian 1.4.22 at times counts a
+        // phrase inside an OR as matching where it does not (40.6 instead of 29.9 for a section
+        // of 工发组织2020年技术合作执行额是多少).
+        let weights = Dictionary(
+            try database.search(.andMaybe(.scaleWeight(.or(terms), 0), query), options: exact).hits.map { ($0.documentID, $0.weight) },
+            uniquingKeysWith: { a, _ in a })
+        var hits = pool.compactMap { hit -> Hit? in
+            // Weight 0: the candidate does not match the whole query (an exclusion, say).
+            guard let weight = weights[hit.documentID], weight > 0 else { return nil }
+            var hit = hit
+            hit.weight = weight
+            return hit
+        }
+        // Ties keep the seeds' order.
+        hits = hits.enumerated().sorted { $0.element.weight != $1.element.weight ? $0.element.weight > $1.element.weight : $0.offset < $1.offset }.map(\.element)
+        for i in hits.indices { hits[i].rank = i }
+        results.hits = hits
+        return penalised(results, options: options)
     }
 
     /// Indexed words one edit away from `word` (泥碳地 -> 泥炭地), most frequent first. Candidates

@@ -229,22 +229,37 @@ final class PlanAnalyzerSearchTests {
         #expect(Searcher.isQuestion(words) == c.isQuestion)
     }
 
-    @Test("a question ranked in two passes gets the single pass's hits and weights, page by page",
+    @Test("a question ranked from its seeds gets the single pass's hits and weights when the candidates cover its matches",
           arguments: [(0, 10), (0, 2), (1, 2), (2, 10)])
-    func twoPasses(_ page: (offset: Int, limit: Int)) throws {
-        // A question's shape: any word (each also a phrase of its characters), a NEAR bonus.
+    func seededQuestion(_ page: (offset: Int, limit: Int)) throws {
+        // A question's shape: any word (each also a phrase of its characters), a NEAR bonus;
+        // its seeds are its words' terms alone.
         let words = searcher.analyzer.words(of: "工发组织技术合作执行额是多少", prefix: "")
-        let query = Query.andMaybe(.or(words.filter(\.required).map(\.query)),
+        let content = words.filter(\.required)
+        let query = Query.andMaybe(.or(content.map(\.query)),
                                    .near(words.compactMap(\.proximityTerm).map { .term($0) }, window: 36))
         var options = SearchOptions()
         options.offset = page.offset
         options.limit = page.limit
         let single = try searcher.ranked(query, options: options)
-        let two = try searcher.rankedInTwoPasses(query, options: options)
+        let seeded = try searcher.rankedFromSeeds(query, seeds: [.or(content.map { Searcher.seedForm($0.query) })], options: options)
         #expect(!single.hits.isEmpty)
-        #expect(two.hits.map(\.documentID) == single.hits.map(\.documentID))
-        #expect(zip(two.hits, single.hits).allSatisfy { abs($0.weight - $1.weight) < 1e-9 })
-        #expect(two.hits.map(\.rank) == single.hits.map(\.rank))
+        #expect(seeded.hits.map(\.documentID) == single.hits.map(\.documentID))
+        #expect(zip(seeded.hits, single.hits).allSatisfy { abs($0.weight - $1.weight) < 1e-9 })
+        #expect(seeded.hits.map(\.rank) == single.hits.map(\.rank))
+    }
+
+    @Test("a question's seed reads no positions: a word stands for its characters, a phrase for its words", arguments: [
+        (Query.or([.term("妇女"), .phrase([.term("妇"), .term("女")])]), Query.or([.term("妇女")])),
+        (Query.phrase([.term("犸"), .term("犴")]), Query.and([.term("犸"), .term("犴")])),
+        (Query.andMaybe(.scaleWeight(.phrase([.term("国"), .term("贸"), .term("中"), .term("心")]), 0.5), .or([.term("国贸"), .term("中心")])),
+         Query.and([.term("国贸"), .term("中心")])),
+        (Query.andMaybe(.scaleWeight(.phrase([.term("工"), .term("发")]), 0.5), .term("工发")), Query.term("工发")),
+        (Query.scaleWeight(.or([.term("H妇女"), .phrase([.term("H妇"), .term("H女")])]), 2), Query.scaleWeight(.or([.term("H妇女")]), 2)),
+        (Query.near([.term("a"), .term("b")], window: 8), Query.and([.term("a"), .term("b")])),
+    ])
+    func seedForm(_ query: Query, _ expected: Query) {
+        #expect(Searcher.seedForm(query) == expected)
     }
 
     @Test("words near each other rank first")

@@ -79,9 +79,16 @@ public final class Router: Sendable {
         let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
         guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
         // Shards are indexed in parallel, each by its own writer.
+        let sharing = writers.count > 1 ? shardLayout?.sharedSectioning() : nil
         let parts = try await withThrowingTaskGroup(of: IndexSummary.self) { group in
             for writer in writers {
-                group.addTask { try await writer.run { indexer in try indexer.index(paths: targets) } }
+                group.addTask {
+                    try await writer.run { indexer in
+                        indexer.sharedSectioning = sharing
+                        defer { indexer.sharedSectioning = nil }
+                        return try indexer.index(paths: targets)
+                    }
+                }
             }
             var parts: [IndexSummary] = []
             for try await part in group { parts.append(part) }

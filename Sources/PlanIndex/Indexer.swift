@@ -56,6 +56,9 @@ public final class Indexer {
     /// all of them, unless a shard layout spreads sections over shards. The document's record is
     /// kept either way, with the number of sections held here.
     public var acceptsSection: (String, String) -> Bool = { _, _ in true }
+    /// Set for one run when the writers of several shards index the same files (sections spread
+    /// over shards): each file is then read and sectioned once for all of them.
+    public var sharedSectioning: SharedSectioning?
 
     /// Opens (or creates) the database at `path` for writing.
     /// - Parameter waitForLock: wait for another indexer to finish instead of failing.
@@ -206,7 +209,15 @@ public final class Indexer {
             summary.unchanged += 1
             return
         }
-        let source = try reader.read(file)
+        let make = { () throws(SourceError) -> SharedSectioning.Sectioned in
+            let source = try self.reader.read(file)
+            var document = Sectioner(schema: self.schema).split(text: source.text, documentID: id, file: file,
+                                                                 contentHash: source.contentHash)
+            document.transcodedFrom = source.transcodedFrom
+            return .init(source: source, document: document)
+        }
+        let sectioned = try sharedSectioning?.sectioned("\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)", make: make) ?? make()
+        let source = sectioned.source
         seenHashes.insert(source.contentHash)
         if let existing, existing.hash == source.contentHash, existing.file == file, existing.schema == schema.name {
             // Touched but not changed: remember the new timestamp so the next run skips reading it.
@@ -218,9 +229,7 @@ public final class Indexer {
             summary.unchanged += 1
             return
         }
-        var document = Sectioner(schema: schema).split(text: source.text, documentID: id, file: file,
-                                                        contentHash: source.contentHash)
-        document.transcodedFrom = source.transcodedFrom
+        let document = sectioned.document
         // One scratch for the file's sections: the analyzer's buffers are reused, not remade.
         var scratch = AnalysisScratch()
         let held = document.sections.filter { $0.isIndexed && acceptsSection($0.id, id) }

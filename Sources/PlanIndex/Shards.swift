@@ -104,6 +104,12 @@ public struct ShardLayout: Sendable, Equatable {
         }
     }
 
+    /// For one indexing run of every shard at once: with sections spread, every writer reads
+    /// every file, so they share its reading and sectioning (nil with whole documents per shard).
+    public func sharedSectioning() -> SharedSectioning? {
+        placement == .section && count > 1 ? SharedSectioning(writers: count) : nil
+    }
+
     /// Adds up the shards' summaries of one run: with sections spread, every shard saw every
     /// document, so document counts are each shard's (the largest, should one have failed)
     /// and only section counts add up.
@@ -145,6 +151,7 @@ public enum ShardedIndexing {
     public static func index(layout: ShardLayout, schema: Schema, analyzer: AnalyzerChoice, paths: [String],
                              waitForLock: Bool = false) throws -> IndexSummary {
         let results = ShardResults(count: layout.count)
+        let sharing = layout.sharedSectioning()
         let group = DispatchGroup()
         for (shard, path) in layout.shardPaths.enumerated() {
             group.enter()
@@ -155,6 +162,7 @@ public enum ShardedIndexing {
                     let indexer = try Indexer(databasePath: path, schema: schema, analyzer: try analyzer.make(for: schema),
                                               waitForLock: waitForLock)
                     layout.restrict(indexer, toShard: shard)
+                    indexer.sharedSectioning = sharing
                     let summary = try indexer.index(paths: paths)
                     try indexer.close()
                     results.set(shard, .success(summary))

@@ -11,7 +11,13 @@ public struct Sectioner: Sendable {
     /// Splits `text` (the file's decoded contents). `documentID` is the path relative to the
     /// indexed root; `file` the absolute path.
     public func split(text: String, documentID: String, file: String, contentHash: String? = nil) -> SectionedDocument {
-        let lines = SourceLine.split(text)
+        var lines = SourceLine.split(text)
+        // Each line is matched against the noise patterns once, here: Foundation's regular
+        // expressions convert the line to UTF-16 on every call, and the checks below asked up to
+        // three times per line.
+        for i in lines.indices where !lines[i].isBlank {
+            lines[i].isNoise = schema.noise.contains { $0.pattern.matches(lines[i].trimmed) }
+        }
         var state = SplitState(schema: schema, documentID: documentID, ignoreBlankLines: ignoresBlankLines(lines))
         for line in lines { state.take(line) }
         state.finish()
@@ -31,10 +37,9 @@ public struct Sectioner: Sendable {
             // Noise lines (URL runs) come without blank lines and the last line has no successor,
             // so neither is counted.
             var textLines = 0, followedByBlank = 0
-            let isNoise = { (line: SourceLine) in schema.noise.contains { $0.pattern.matches(line.trimmed) } }
-            for (i, line) in lines.enumerated() where !line.isBlank && !isNoise(line) {
+            for (i, line) in lines.enumerated() where !line.isBlank && !line.isNoise {
                 guard let next = lines[(i + 1)...].first(where: { !$0.isBlank }) else { continue }
-                if isNoise(next) { continue }
+                if next.isNoise { continue }
                 textLines += 1
                 if lines[i + 1].isBlank { followedByBlank += 1 }
             }
@@ -47,10 +52,9 @@ public struct Sectioner: Sendable {
         let candidates = lines.lazy.filter { !$0.isBlank }.prefix(schema.title.scanLines)
             .filter { line in
                 let text = line.trimmed
-                guard text.count >= 2, text.count <= schema.title.maxLength,
+                guard line.trimmedCount >= 2, line.trimmedCount <= schema.title.maxLength,
                       let last = text.unicodeScalars.last, !"。，,；;：:、".unicodeScalars.contains(last) else { return false }
-                return !schema.noise.contains { $0.pattern.matches(text) }
-                    && schema.paragraphs.numbered?.matches(text) != true
+                return !line.isNoise && schema.paragraphs.numbered?.matches(text) != true
             }
         if let pattern = schema.title.pattern, let match = candidates.first(where: { pattern.matches($0.trimmed) }) {
             return SplitState.label(match)
@@ -87,6 +91,11 @@ struct SourceLine {
     var scalarCount: Int
     /// The text without surrounding whitespace, full-width ASCII folded to half-width, for matching.
     var trimmed: String
+    /// `trimmed`'s length in characters, counted once (the heading rules' length limits asked
+    /// for it per rule).
+    var trimmedCount: Int
+    /// Matches one of the schema's noise patterns (set by the Sectioner).
+    var isNoise = false
     /// Leading spaces (a tab counts 4, an ideographic space 2), for indentation rules.
     var indent: Int
     var isBlank: Bool { trimmed.isEmpty }
@@ -98,8 +107,9 @@ struct SourceLine {
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = raw.last == "\r" ? raw.dropLast() : raw
             let count = raw.unicodeScalars.count
+            let trimmed = foldForMatching(line)
             lines.append(SourceLine(number: number, text: line, offset: offset, scalarCount: line.unicodeScalars.count,
-                                    trimmed: foldForMatching(line), indent: indentation(of: line)))
+                                    trimmed: trimmed, trimmedCount: trimmed.count, indent: indentation(of: line)))
             offset += count + 1
             number += 1
         }
@@ -186,8 +196,7 @@ struct SplitState {
             }
             return
         }
-        let text = line.trimmed
-        if schema.noise.contains(where: { $0.pattern.matches(text) }) {
+        if line.isNoise {
             // Noise (URL runs, page furniture) is its own section and does not end the paragraph
             // around it: page breaks fall in the middle of sentences.
             if noiseRun == nil {
@@ -201,7 +210,7 @@ struct SplitState {
 
         if awaitingTitle {
             awaitingTitle = false
-            if classify(line) == .continuation, text.count <= 80 {
+            if classify(line) == .continuation, line.trimmedCount <= 80 {
                 if !headings.isEmpty { headings[headings.count - 1].title = Self.label(line) }
                 pending.append(line)
                 return
@@ -270,7 +279,7 @@ struct SplitState {
     func classify(_ line: SourceLine) -> LineClass {
         let text = line.trimmed
         let inBlock = current?.isBlock == true
-        for rule in schema.headings where text.count <= rule.maxLength && (rule.inBlocks || !inBlock) {
+        for rule in schema.headings where line.trimmedCount <= rule.maxLength && (rule.inBlocks || !inBlock) {
             if rule.names.contains(text) { return .heading(rule) }
             if let pattern = rule.pattern, pattern.matches(text) {
                 if let minIndent = rule.minIndent, line.indent < minIndent { continue }
@@ -368,6 +377,19 @@ struct SplitState {
         for i in sections.indices { sections[i].ordinal = i }
     }
 
+    /// `text` without leading and trailing blanks: Foundation's `.whitespaces` (Unicode space
+    /// separators, the tab, and on Linux the zero-width space), trimmed here because
+    /// Foundation's trimming bridges every line to an NSString (a tenth of sectioning time).
+    static func trimmingBlanks(_ text: Substring) -> Substring {
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
+              let last = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return Substring(scalars[first...last])
+    }
+
     mutating func emit(_ builder: Builder, withPending: Bool) {
         var lines = builder.lines
         if withPending && !pending.isEmpty {
@@ -380,7 +402,7 @@ struct SplitState {
         var length = 0
         var previousLast: Unicode.Scalar?
         for line in lines {
-            let body = line.text.trimmingCharacters(in: .whitespaces)
+            let body = Self.trimmingBlanks(line.text)
             guard let first = body.unicodeScalars.first else { continue }
             if let last = previousLast, !joinsTight(last, first) {
                 text.unicodeScalars.append(" ")

@@ -147,4 +147,21 @@ struct SectionerTests {
         #expect(s.heading.first == "第二章")
         #expect(s.heading.contains("方案 1"))
     }
+
+    @Test("a line's text is trimmed of blanks exactly as Foundation's .whitespaces trims", arguments: [
+        "", " ", "\t\t", "\u{3000}\u{3000}", "  1.1 文本  ", "\u{3000}表 1\u{00A0}", "\t(a) 项目\t", "中 间 空 格",
+        "\u{2003}em space\u{2009}", "\u{200B}zero width\u{200B}", "\u{FEFF}bom", "行尾\r", " \u{202F}narrow",
+    ])
+    func trimmingBlanks(_ line: String) {
+        #expect(String(SplitState.trimmingBlanks(Substring(line))) == line.trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test("every character of the Basic Multilingual Plane is a blank for both or for neither")
+    func blanksAgree() {
+        let differing = (0...0xFFFF).compactMap(Unicode.Scalar.init).filter { scalar in
+            let line = "a" + String(scalar) + "b" + String(scalar)
+            return String(SplitState.trimmingBlanks(Substring(line))) != line.trimmingCharacters(in: .whitespaces)
+        }
+        #expect(differing.isEmpty, "\(differing.map { String($0.value, radix: 16) })")
+    }
 }

@@ -12,7 +12,8 @@ final class DaemonHarness {
     private(set) var log = ""
 
     /// Starts the daemon over a few short plans (or `plans` given) and waits until it answers.
-    init(extraArguments: [String] = [], plans given: String? = nil) throws {
+    /// With `shards`, the plans are first indexed into that many shards (`plansearch index --shards`).
+    init(extraArguments: [String] = [], plans given: String? = nil, shards: Int? = nil) throws {
         dir = try TempDir()
         socket = dir.path + "/s.sock"
         db = dir.path + "/db"
@@ -26,6 +27,10 @@ final class DaemonHarness {
              13.6 电子商务和青年企业家。 \n
             """.utf8).write(to: URL(fileURLWithPath: plans + "/itc.txt"))
             try Data(" 1.1 大会和会议管理部的任务。妇女参与。 \n".utf8).write(to: URL(fileURLWithPath: plans + "/un.txt"))
+        }
+        if let shards {
+            let indexed = try Binary.run(["index", "--db", db, "--shards", "\(shards)", plans])
+            guard indexed.status == 0 else { throw HarnessError("index --shards failed: \(indexed.stderr)") }
         }
         running = try Binary.start(["serve", "--db", db, "--socket", socket, "--log-level", "debug"] + extraArguments + [plans])
         let deadline = Date().addingTimeInterval(120)

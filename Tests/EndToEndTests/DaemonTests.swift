@@ -82,6 +82,38 @@ struct DaemonTests {
         #expect(try c.request(#"{"id":1,"method":"search","params":{"query":"泥炭地"}}"#).hits.count == 1)
     }
 
+    @Test("on a sharded index, every shard's writer reindexes a change; an unreadable file fails once")
+    func shardedReindex() throws {
+        let d = try DaemonHarness(shards: 3)
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        let before = try c.request(#"{"id":1,"method":"stats"}"#)
+        #expect(before.result?["documents"] as? Int == 2)
+        let sectionsBefore = try #require(before.result?["sections"] as? Int)
+
+        // A changed file, a new one, and one that is not text.
+        let itc = d.plans + "/itc.txt"
+        var changed = try String(contentsOfFile: itc, encoding: .utf8)
+        changed += " 13.7 新增：泥炭地保护和湿地管理。 \n\n 13.8 第二段：泥炭地的碳储量。 \n"
+        try Data(changed.utf8).write(to: URL(fileURLWithPath: itc))
+        try Data(" 3.1 新文件：泥炭地。 \n\n 3.2 另一段。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/new.txt"))
+        try Data([0x00, 0x01, 0x02, 0xFF, 0x00, 0x9F, 0x00]).write(to: URL(fileURLWithPath: d.plans + "/bad.txt"))
+
+        let r = try c.request(#"{"id":2,"method":"reindex"}"#)
+        #expect(r.result?["updated"] as? Int == 1)
+        #expect(r.result?["added"] as? Int == 1)
+        #expect(r.result?["unchanged"] as? Int == 1)
+        // Every shard's writer met the file; it is one failure, reported once.
+        #expect(r.result?["failed"] as? Int == 1)
+        let hits = try c.request(#"{"id":3,"method":"search","params":{"query":"泥炭地","limit":20}}"#).hits
+        #expect(Set(hits.compactMap { $0["para"] as? String }) == ["13.7", "13.8", "3.1"])
+        let after = try c.request(#"{"id":4,"method":"stats"}"#)
+        #expect(after.result?["documents"] as? Int == 3)
+        #expect(after.result?["sections"] as? Int == sectionsBefore + 4)
+        // Nothing else was lost: the untouched file still answers.
+        #expect(try c.request(#"{"id":5,"method":"search","params":{"query":"大会和会议管理部"}}"#).hits.count == 1)
+    }
+
     @Test("pipelining 100 requests in one write; answers in order")
     func pipelining() throws {
         let d = try DaemonHarness()

@@ -353,7 +353,10 @@ public final class Searcher {
         // A question is ranked in two passes (see rankedFromSeeds): any of its words may match.
         var results = question.isEmpty ? try ranked(assemble(active), options: options)
             : try rankedFromSeeds(assemble(active), seeds: seeds.map { seed in
-                filterQueries.isEmpty ? seed : .filter(seed, filterQueries.count == 1 ? filterQueries[0] : .and(filterQueries))
+                // Candidates obey the filters and exclusions, or excluded ones would fill the pool.
+                var seed = filterQueries.isEmpty ? seed : .filter(seed, filterQueries.count == 1 ? filterQueries[0] : .and(filterQueries))
+                for ex in excluded { seed = .andNot(seed, ex) }
+                return seed
             }, options: options)
         var exact = true
         var missing: [String] = []
@@ -552,7 +555,10 @@ public final class Searcher {
     /// through the parts the seeds leave out (a word present only inside longer words, the
     /// title, the proximity bonus) and is not among the candidates. Measured on the judged
     /// questions: the same nDCG@10 as ranking the whole query (see README). `estimatedMatches`
-    /// is the first seed's: the sections holding any of the words.
+    /// is the first seed's: the sections holding any of the words. Pages within the best
+    /// `rerankDepth` hits share one pool of candidates, so paging through them shows each hit
+    /// once; a page past them draws a larger pool, whose newcomers may rank among hits shown
+    /// on earlier pages.
     func rankedFromSeeds(_ query: Query, seeds: [Query], options: SearchOptions) throws -> SearchResults {
         let penalty = penaltyApplies(options)
         let needed = penalty ? max(Self.rerankDepth, options.offset + options.limit) : options.offset + options.limit

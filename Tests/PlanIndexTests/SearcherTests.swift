@@ -379,3 +379,29 @@ struct PhraseWeightTests {
         #expect(Searcher.withoutPositions(query) == expected)
     }
 }
+
+@Suite("A question's candidates obey its exclusions")
+struct QuestionExclusionTests {
+    @Test("sections with an excluded word never fill the candidates: the rest are found")
+    func exclusions() throws {
+        let scratch = try Scratch()
+        // Eighty sections answer the question better but hold the excluded word; five do not.
+        var strong = "", weak = ""
+        for n in 1...80 { strong += " \(n). 国贸中心协助妇女进入市场，青年企业家参加培训，第\(n)次。 \n\n" }
+        for n in 1...5 { weak += " \(n). 国贸中心的报告提到妇女，第\(n)份。 \n\n" }
+        try scratch.write("plans/strong.txt", strong)
+        try scratch.write("plans/weak.txt", weak)
+        let schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
+                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+        let searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema,
+                                    analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+        let words = searcher.analyzer.words(of: "国贸中心计划协助多少名妇女进入市场", prefix: "")
+        #expect(Searcher.isQuestion(words))
+        let result = try searcher.search(SearchParams(query: "国贸中心计划协助多少名妇女进入市场 -青年"))
+        #expect(result.hits.count == 5)
+        #expect(result.hits.allSatisfy { $0.doc == "weak.txt" })
+    }
+}

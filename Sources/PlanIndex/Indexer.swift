@@ -209,15 +209,19 @@ public final class Indexer {
             summary.unchanged += 1
             return
         }
-        let make = { () throws(SourceError) -> SharedSectioning.Sectioned in
-            let source = try self.reader.read(file)
+        let split = { (source: SourceReader.Decoded) -> SectionedDocument in
             var document = Sectioner(schema: self.schema).split(text: source.text, documentID: id, file: file,
                                                                  contentHash: source.contentHash)
             document.transcodedFrom = source.transcodedFrom
-            return .init(source: source, document: document)
+            return document
         }
-        let sectioned = try sharedSectioning?.sectioned("\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)", make: make) ?? make()
-        let source = sectioned.source
+        // Alone, a file is sectioned only once it is known to have changed; with other shards'
+        // writers, the first to reach it reads and sections it for all of them.
+        let shared = try sharedSectioning?.sectioned("\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)") { () throws(SourceError) in
+            let source = try self.reader.read(file)
+            return SharedSectioning.Sectioned(source: source, document: split(source))
+        }
+        let source = try shared?.source ?? reader.read(file)
         seenHashes.insert(source.contentHash)
         if let existing, existing.hash == source.contentHash, existing.file == file, existing.schema == schema.name {
             // Touched but not changed: remember the new timestamp so the next run skips reading it.
@@ -229,7 +233,7 @@ public final class Indexer {
             summary.unchanged += 1
             return
         }
-        let document = sectioned.document
+        let document = shared?.document ?? split(source)
         // One scratch for the file's sections: the analyzer's buffers are reused, not remade.
         var scratch = AnalysisScratch()
         let held = document.sections.filter { $0.isIndexed && acceptsSection($0.id, id) }

@@ -354,13 +354,7 @@ struct PhraseWeightTests {
         var other = ""
         for n in 1...200 { other += " \(n). 电子平台第\(n)次报告，介绍平台和贸易。 \n\n" }
         try scratch.write("plans/other.txt", other)
-        let schema = try loadSchema("un-plan")
-        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
-                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
-        _ = try indexer.index(paths: [scratch.path + "/plans"])
-        try indexer.close()
-        let searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema,
-                                    analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+        let searcher = try plansearchIndex(of: scratch)
         let result = try searcher.search(SearchParams(query: "\"全球贸易服务台\""))
         // The words add weight but never match alone: exactly the two sections holding the phrase.
         #expect(result.total == 2)
@@ -391,17 +385,22 @@ struct QuestionExclusionTests {
         for n in 1...5 { weak += " \(n). 国贸中心的报告提到妇女，第\(n)份。 \n\n" }
         try scratch.write("plans/strong.txt", strong)
         try scratch.write("plans/weak.txt", weak)
-        let schema = try loadSchema("un-plan")
-        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
-                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
-        _ = try indexer.index(paths: [scratch.path + "/plans"])
-        try indexer.close()
-        let searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema,
-                                    analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+        let searcher = try plansearchIndex(of: scratch)
         let words = searcher.analyzer.words(of: "国贸中心计划协助多少名妇女进入市场", prefix: "")
         #expect(Searcher.isQuestion(words))
         let result = try searcher.search(SearchParams(query: "国贸中心计划协助多少名妇女进入市场 -青年"))
         #expect(result.hits.count == 5)
         #expect(result.hits.allSatisfy { $0.doc == "weak.txt" })
     }
+}
+
+/// Indexes `scratch`'s plans/ with PlanSearch's analyzer and the un-plan schema; a searcher over them.
+func plansearchIndex(of scratch: Scratch) throws -> Searcher {
+    let schema = try loadSchema("un-plan")
+    let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
+                              analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
+    _ = try indexer.index(paths: [scratch.path + "/plans"])
+    try indexer.close()
+    return try Searcher(databasePath: scratch.path + "/db", schema: schema,
+                        analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
 }

@@ -5,6 +5,8 @@
 
 #include <xapian.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -713,6 +715,49 @@ pxs_query *pxs_query_value_range(uint32_t slot, const char *begin, size_t begin_
                 Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, bytes(end, end_len))};
         // Both sides open: every document with any value in the slot.
         return new pxs_query{Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, std::string())};
+    });
+}
+
+namespace {
+/// A fixed, sorted list of document ids as a posting list that weighs nothing (see
+/// pxs_query_documents). Not clonable, so Xapian refuses it over several databases, whose
+/// documents' ids are not the combined search's.
+class DocumentListSource final : public Xapian::PostingSource {
+    std::vector<Xapian::docid> ids;
+    size_t at = 0;
+    bool started = false;
+
+  public:
+    explicit DocumentListSource(std::vector<Xapian::docid> sorted) : ids(std::move(sorted)) {}
+    // The ids came from a search of the same database, but one may have been deleted since.
+    Xapian::doccount get_termfreq_min() const override { return 0; }
+    Xapian::doccount get_termfreq_est() const override { return Xapian::doccount(ids.size()); }
+    Xapian::doccount get_termfreq_max() const override { return Xapian::doccount(ids.size()); }
+    void init(const Xapian::Database &) override {
+        at = 0;
+        started = false;
+    }
+    void next(double) override {
+        if (started) ++at;
+        started = true;
+    }
+    void skip_to(Xapian::docid did, double) override {
+        started = true;
+        while (at < ids.size() && ids[at] < did) ++at;
+    }
+    bool at_end() const override { return started && at >= ids.size(); }
+    Xapian::docid get_docid() const override { return ids[at]; }
+    std::string name() const override { return "PlanSearchDocumentList"; }
+};
+}  // namespace
+
+pxs_query *pxs_query_documents(const uint32_t *ids, size_t n, pxs_error **err) {
+    return guarded<pxs_query *>(err, nullptr, [&] {
+        std::vector<Xapian::docid> sorted(ids, ids + n);
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        // release(): Xapian owns the source from here and deletes it with the last query.
+        return new pxs_query{Xapian::Query((new DocumentListSource(std::move(sorted)))->release())};
     });
 }
 

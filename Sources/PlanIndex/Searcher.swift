@@ -566,6 +566,10 @@ public final class Searcher {
             return try ranked(query, options: options)
         }
         let count = Int((Double(needed) * Self.candidatesPerHit).rounded(.up))
+        // One local database: the candidates are named by their document ids, and only the
+        // page's stored sections are read. Several shards (ids differ per shard) or a cluster:
+        // by their section terms, which the stored sections name.
+        let byID = shards.count == 1 && cluster == nil
         var pool: [Hit] = []
         var seen = Set<UInt32>()
         var first: SearchResults?
@@ -574,26 +578,27 @@ public final class Searcher {
             cheap.offset = 0
             cheap.limit = i == 0 ? count : max(options.limit, Int(Double(count) * Self.headingCandidateShare))
             cheap.checkAtLeast = i == 0 ? max(options.checkAtLeast, cheap.limit) : 0
-            cheap.includeData = true
+            cheap.includeData = !byID
             cheap.includeValues = penalty ? .slots([schema.values.prose]) : .none
             let found = try database.search(seed, options: cheap)
             if first == nil { first = found }
             for hit in found.hits where seen.insert(hit.documentID).inserted { pool.append(hit) }
         }
         guard var results = first, !pool.isEmpty else { return try ranked(query, options: options) }
-        let terms = try pool.map { Query.term(layout.sectionTerm(try StoredSection.sectionID(decoding: $0.data))) }
+        let candidates: Query = byID ? .documents(pool.map(\.documentID))
+            : .or(try pool.map { Query.term(layout.sectionTerm(try StoredSection.sectionID(decoding: $0.data))) })
         var exact = options
         exact.offset = 0
         exact.limit = pool.count
         exact.checkAtLeast = exact.limit
         exact.includeData = false
         exact.includeValues = .none
-        // The candidates' section terms lead an AND_MAYBE and weigh nothing, so the query is
-        // only weighed for them. Not a FILTER: under a FILTER, Xapian 1.4.22 at times counts a
-        // phrase inside an OR as matching where it does not (40.6 instead of 29.9 for a section
-        // of 工发组织2020年技术合作执行额是多少).
+        // The candidates lead an AND_MAYBE and weigh nothing, so the query is only weighed for
+        // them. Not a FILTER: under a FILTER, Xapian 1.4.22 at times counts a phrase inside an
+        // OR as matching where it does not (40.6 instead of 29.9 for a section of
+        // 工发组织2020年技术合作执行额是多少).
         let weights = Dictionary(
-            try database.search(.andMaybe(.scaleWeight(.or(terms), 0), query), options: exact).hits.map { ($0.documentID, $0.weight) },
+            try database.search(.andMaybe(.scaleWeight(candidates, 0), query), options: exact).hits.map { ($0.documentID, $0.weight) },
             uniquingKeysWith: { a, _ in a })
         var hits = pool.compactMap { hit -> Hit? in
             // Weight 0: the candidate does not match the whole query (an exclusion, say).
@@ -606,7 +611,11 @@ public final class Searcher {
         hits = hits.enumerated().sorted { $0.element.weight != $1.element.weight ? $0.element.weight > $1.element.weight : $0.offset < $1.offset }.map(\.element)
         for i in hits.indices { hits[i].rank = i }
         results.hits = hits
-        return penalised(results, options: options)
+        results = penalised(results, options: options)
+        if byID, options.includeData {
+            for i in results.hits.indices { results.hits[i].data = try database.document(results.hits[i].documentID).data }
+        }
+        return results
     }
 
     /// Indexed words one edit away from `word` (泥碳地 -> 泥炭地), most frequent first. Candidates

@@ -31,6 +31,11 @@ public indirect enum Query: Sendable, Hashable {
     /// Documents whose value in `slot` lies within `from...to` in byte order (nil: open side).
     /// Use ``SortableNumber/encode(_:)`` bounds for numbers.
     case valueRange(slot: UInt32, from: [UInt8]?, to: [UInt8]?)
+    /// Exactly these documents (by id), weighing nothing: a query restricted to candidates an
+    /// earlier search of the same database found. One database only: ids are its own, and
+    /// Xapian refuses it in a search over several. Xapian takes the ids at their word: each
+    /// must name a document of that database (one its search returned).
+    case documents([UInt32])
     /// Xapian's own QueryParser over `text` (baseline comparisons only), with FLAG_CJK_NGRAM
     /// when `cjkNgram`, default operator AND or OR.
     case parsed(String, prefix: String = "", cjkNgram: Bool = true, defaultAnd: Bool = true)
@@ -49,7 +54,7 @@ public indirect enum Query: Sendable, Hashable {
     /// subqueries by statistics that the relaxed form changes.
     public var positionsRelaxed: Query {
         switch self {
-        case .term, .matchAll, .matchNothing, .valueRange, .parsed, .synonym, .eliteSet: self
+        case .term, .matchAll, .matchNothing, .valueRange, .parsed, .synonym, .eliteSet, .documents: self
         case let .and(subs): .and(subs.map(\.positionsRelaxed))
         case let .or(subs): .or(subs.map(\.positionsRelaxed))
         // XOR's weight is not monotone in its subqueries' matches: left as it is.
@@ -66,7 +71,7 @@ public indirect enum Query: Sendable, Hashable {
     /// Whether the query holds a PHRASE or NEAR anywhere.
     public var hasPositionalCondition: Bool {
         switch self {
-        case .term, .matchAll, .matchNothing, .valueRange, .parsed: false
+        case .term, .matchAll, .matchNothing, .valueRange, .parsed, .documents: false
         case .phrase, .near: true
         case let .and(subs), let .or(subs), let .xor(subs), let .synonym(subs), let .max(subs), let .eliteSet(subs, _):
             subs.contains { $0.hasPositionalCondition }
@@ -117,6 +122,8 @@ public indirect enum Query: Sendable, Hashable {
                     }
                 }
             }
+        case let .documents(ids):
+            made = try shimCall { err in ids.withUnsafeBufferPointer { pxs_query_documents($0.baseAddress, $0.count, err) } }
         case let .parsed(text, prefix, cjkNgram, defaultAnd):
             made = try shimCall { err in
                 withBytes(text) { t, tn in

@@ -196,6 +196,38 @@ final class SearchTests {
 
     private func chars(_ text: String) -> [Query] { text.map { .term(String($0)) } }
 
+    @Test("a list of document ids matches exactly those, weighs nothing, and restricts a query")
+    func documentList() throws {
+        let all = try reader.search(.matchAll)
+        let idOf = Dictionary(uniqueKeysWithValues: all.hits.map { ($0.dataString, $0.documentID) })
+        let chosen = try ["s4", "s1", "s4", "s2"].map { try #require(idOf[$0]) }  // any order, repeats
+        let listed = try reader.search(.documents(chosen))
+        #expect(Set(ids(listed)) == ["s1", "s2", "s4"])
+        #expect(listed.hits.allSatisfy { $0.weight == 0 })
+        #expect(try reader.search(.documents([])).hits.isEmpty)
+        // Leading an AND_MAYBE, the list picks the documents and the query weighs them as alone.
+        let weighed = try reader.search(.andMaybe(.scaleWeight(.documents(chosen), 0), phrase("贸易中心")))
+        let alone = try reader.search(phrase("贸易中心"))
+        #expect(Set(ids(weighed)) == ["s1", "s2", "s4"])
+        for hit in alone.hits {
+            #expect(weighed.hits.first { $0.documentID == hit.documentID }?.weight == hit.weight)
+        }
+        #expect(weighed.hits.first { $0.dataString == "s4" }?.weight == 0)
+    }
+
+    @Test("a list of document ids is refused over several databases (its ids are one database's)")
+    func documentListCombined() throws {
+        let second = directory.database("second-list")
+        let writer = try WritableDatabase(path: second, durable: false)
+        try writer.add(section(id: "t1", plan: "extra", year: 2022, text: "国际贸易中心的新方案"))
+        try writer.commit()
+        try writer.close()
+        let other = try Database(path: second)
+        let both = try Database(combining: [reader, other])
+        defer { try? both.close(); try? other.close() }
+        #expect(throws: XapianError.self) { try both.search(.documents([1])) }
+    }
+
     @Test("several databases searched as one")
     func combined() throws {
         let second = directory.database("second")

@@ -222,6 +222,11 @@ pxs_query *pxs_query_scale_weight(const pxs_query *q, double factor, pxs_error *
 pxs_query *pxs_query_value_range(uint32_t slot, const char *begin, size_t begin_len,
                                  bool has_begin, const char *end, size_t end_len, bool has_end,
                                  pxs_error **err);
+/// Exactly the documents `ids` (any order, repeats allowed), weighing nothing: restricts a query
+/// to candidates an earlier search found. Ids are a single database's own: not for a search
+/// over several databases (Xapian then reports an error). Xapian takes the ids at their word:
+/// they must name documents of the database searched (as that search returned them).
+pxs_query *pxs_query_documents(const uint32_t *ids, size_t n, pxs_error **err);
 /// Xapian's own QueryParser (baseline only), with FLAG_CJK_NGRAM when asked, default op AND or OR.
 pxs_query *pxs_query_parse(const char *text, size_t len, const char *prefix, size_t prefix_len,
                            bool cjk_ngram, bool default_and, pxs_error **err);

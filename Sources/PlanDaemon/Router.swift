@@ -86,7 +86,12 @@ public final class Router: Sendable {
                     try await writer.run { indexer in
                         indexer.sharedSectioning = sharing
                         defer { indexer.sharedSectioning = nil }
-                        return try indexer.index(paths: targets)
+                        do {
+                            return try indexer.index(paths: targets)
+                        } catch {
+                            sharing?.writerStopped()
+                            throw error
+                        }
                     }
                 }
             }

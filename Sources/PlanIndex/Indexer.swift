@@ -202,11 +202,15 @@ public final class Indexer {
         let attributes = try? FileManager.default.attributesOfItem(atPath: file)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let sharingKey = "\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)"
         // Same size and modification time as last run: unchanged, without reading the file.
         if let existing, existing.size == size, existing.modified == modified, existing.file == file,
            existing.schema == schema.name {
             seenHashes.insert(existing.hash)
             summary.unchanged += 1
+            // Other shards' writers may need the file (their records disagree after an
+            // interrupted run): this one's share of it is given up.
+            sharedSectioning?.pass(sharingKey)
             return
         }
         let split = { (source: SourceReader.Decoded) -> SectionedDocument in
@@ -216,8 +220,9 @@ public final class Indexer {
             return document
         }
         // Alone, a file is sectioned only once it is known to have changed; with other shards'
-        // writers, the first to reach it reads and sections it for all of them.
-        let shared = try sharedSectioning?.sectioned("\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)") { () throws(SourceError) in
+        // writers, the first to reach it reads and sections it for all of them (a file only
+        // touched is then split once, unneeded: the price of not reading it once per shard).
+        let shared = try sharedSectioning?.sectioned(sharingKey) { () throws(SourceError) in
             let source = try self.reader.read(file)
             return SharedSectioning.Sectioned(source: source, document: split(source))
         }

@@ -276,9 +276,9 @@ public final class Searcher {
                         let cheap = Self.seedForm
                         let contentIndices = body.indices.filter { body[$0].required }
                         // The cheap queries that pick a question's candidates (see rankedFromSeeds).
-                        let headings = contentIndices.compactMap { i in i < heading.count && groups[i] == nil ? cheap(heading[i].query) : nil }
+                        let headingSeeds = contentIndices.compactMap { i in i < heading.count && groups[i] == nil ? cheap(heading[i].query) : nil }
                         seeds = [.or(contentIndices.map { groups[$0].map { cheap($0.query) } ?? cheap(body[$0].query) })]
-                            + (headings.isEmpty ? [] : [.or(headings)])
+                            + (headingSeeds.isEmpty ? [] : [.or(headingSeeds)])
                     } else if clause.count == 1 {
                         // Several words from one typed item: content words required, function
                         // words only ranking.
@@ -413,7 +413,10 @@ public final class Searcher {
             // A first page shorter than asked for holds every section with all the words: the
             // fill leaves out those sections by id rather than by the whole query, whose phrase
             // alternatives would read positions again (about half of the fill's cost).
-            let strict: Query? = options.offset == 0 && !hits.isEmpty && results.hits.count == results.estimatedMatches
+            // (Not with per_doc: the estimate then counts documents, and collapsed sections
+            // holding every word would come back as fill.)
+            let strict: Query? = options.offset == 0 && options.collapse == nil && !hits.isEmpty
+                && results.hits.count == results.estimatedMatches
                 ? .or(hits.map { .term(layout.sectionTerm($0.id)) }) : nil
             hits += try partialHits(required, strictTotal: results.estimatedMatches, strict: strict, options: options,
                                     assemble: { assemble($0, proximity: false) }, highlightWords: highlightWords, withText: params.withText ?? false)
@@ -549,20 +552,25 @@ public final class Searcher {
     /// all of them: Xapian can skip none of the sections holding any word and reads positions
     /// for all of them (45 ms for a long question on the corpus, a second on 20 copies of it).
     /// The first pass ranks `seeds` instead, cheap queries of the same words (the body's word
-    /// terms alone; the heading path's), and takes the best of each as candidates; the second
+    /// terms, a synonym group's with its heading and title forms; the heading path's words),
+    /// and takes the best of each as candidates; the second
     /// weighs the candidates alone with the whole query, so every hit's weight and order among
     /// the candidates are exact. What this gives up: a section that would rank high only
     /// through the parts the seeds leave out (a word present only inside longer words, the
     /// title, the proximity bonus) and is not among the candidates. Measured on the judged
-    /// questions: the same nDCG@10 as ranking the whole query (see README). `estimatedMatches`
-    /// is the first seed's: the sections holding any of the words. Pages within the best
+    /// questions: the same nDCG@10 as ranking the whole query (see README). When too few
+    /// candidates match to fill the page while more sections hold the words, the whole query is
+    /// ranked after all. `estimatedMatches` is the body seed's (the sections whose text holds
+    /// any of the words), at least the number of candidates that matched. Pages within the best
     /// `rerankDepth` hits share one pool of candidates, so paging through them shows each hit
     /// once; a page past them draws a larger pool, whose newcomers may rank among hits shown
     /// on earlier pages.
     func rankedFromSeeds(_ query: Query, seeds: [Query], options: SearchOptions) throws -> SearchResults {
         let penalty = penaltyApplies(options)
-        let needed = penalty ? max(Self.rerankDepth, options.offset + options.limit) : options.offset + options.limit
-        guard options.sort == .relevance, options.collapse == nil, needed > 0, !seeds.isEmpty else {
+        // With or without the list penalty, every page within the best `rerankDepth` draws the
+        // same pool, so paging through them shows each hit once.
+        let needed = max(Self.rerankDepth, options.offset + options.limit)
+        guard options.sort == .relevance, options.collapse == nil, options.limit > 0, !seeds.isEmpty else {
             return try ranked(query, options: options)
         }
         let count = Int((Double(needed) * Self.candidatesPerHit).rounded(.up))
@@ -573,6 +581,7 @@ public final class Searcher {
         var pool: [Hit] = []
         var seen = Set<UInt32>()
         var first: SearchResults?
+        var cutOff = false  // the body seed had more matches than it gave
         for (i, seed) in seeds.enumerated() {
             var cheap = options
             cheap.offset = 0
@@ -581,7 +590,10 @@ public final class Searcher {
             cheap.includeData = !byID
             cheap.includeValues = penalty ? .slots([schema.values.prose]) : .none
             let found = try database.search(seed, options: cheap)
-            if first == nil { first = found }
+            if first == nil {
+                first = found
+                cutOff = found.hits.count >= count && found.estimatedMatches > found.hits.count
+            }
             for hit in found.hits where seen.insert(hit.documentID).inserted { pool.append(hit) }
         }
         guard var results = first, !pool.isEmpty else { return try ranked(query, options: options) }
@@ -601,16 +613,23 @@ public final class Searcher {
             try database.search(.andMaybe(.scaleWeight(candidates, 0), query), options: exact).hits.map { ($0.documentID, $0.weight) },
             uniquingKeysWith: { a, _ in a })
         var hits = pool.compactMap { hit -> Hit? in
-            // Weight 0: the candidate does not match the whole query (an exclusion, say).
+            // Weight 0: the candidate does not match the whole query (it was picked by the
+            // characters of a word or phrase that do not stand together in it).
             guard let weight = weights[hit.documentID], weight > 0 else { return nil }
             var hit = hit
             hit.weight = weight
             return hit
         }
+        // Too few candidates match to fill the page while the seed left some out: rank the
+        // whole query after all (rare: candidates picked by characters that stand apart).
+        if hits.count < options.offset + options.limit, cutOff { return try ranked(query, options: options) }
         // Ties keep the seeds' order.
         hits = hits.enumerated().sorted { $0.element.weight != $1.element.weight ? $0.element.weight > $1.element.weight : $0.offset < $1.offset }.map(\.element)
         for i in hits.indices { hits[i].rank = i }
         results.hits = hits
+        // The body seed's estimate, but never fewer than the hits found (the heading seed may
+        // add sections the body seed does not match).
+        results.estimatedMatches = max(results.estimatedMatches, hits.count)
         results = penalised(results, options: options)
         if byID, options.includeData {
             for i in results.hits.indices { results.hits[i].data = try database.document(results.hits[i].documentID).data }

@@ -167,6 +167,7 @@ public enum ShardedIndexing {
                     try indexer.close()
                     results.set(shard, .success(summary))
                 } catch {
+                    sharing?.writerStopped()
                     results.set(shard, .failure(error))
                 }
             }

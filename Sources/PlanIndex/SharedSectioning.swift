@@ -15,7 +15,7 @@ public final class SharedSectioning: @unchecked Sendable {
     private var taken: [String: Int] = [:]
     private var inProgress: Set<String> = []
     /// How many writers take each file: its entry is dropped after the last one.
-    private let writers: Int
+    private var writers: Int
 
     /// A file as read (decoded, hashed) and split.
     public struct Sectioned: Sendable {
@@ -51,7 +51,29 @@ public final class SharedSectioning: @unchecked Sendable {
         return try result.get()
     }
 
+    /// A writer passes `key` by without needing it (its own record says the file is unchanged):
+    /// counted as a take, so the others' copy is freed once they have it.
+    func pass(_ key: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        take(key)
+    }
+
+    /// A writer stopped (its database could not be opened, or failed mid-run): it will take
+    /// nothing more, so entries are freed once the remaining writers have them.
+    public func writerStopped() {
+        condition.lock()
+        defer { condition.unlock() }
+        writers = max(1, writers - 1)
+        for (key, count) in taken where count >= writers {
+            done[key] = nil
+            taken[key] = nil
+        }
+    }
+
     /// Counts one writer's take of `key` (the lock is held); the last one frees the entry.
+    /// A pass before anyone sectioned the file is counted too, and the entry made later is
+    /// freed when the rest have taken it.
     private func take(_ key: String) {
         let count = (taken[key] ?? 0) + 1
         if count >= writers {

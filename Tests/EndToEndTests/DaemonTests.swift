@@ -192,9 +192,20 @@ struct DaemonTests {
     func overloaded() throws {
         let d = try DaemonHarness(extraArguments: ["--max-connections", "2"])
         defer { d.stopAndCollectLog() }
-        let a = try RawClient(d.socket), b = try RawClient(d.socket)
-        #expect(try a.request(#"{"id":1,"method":"ping"}"#).result != nil)
-        #expect(try b.request(#"{"id":1,"method":"ping"}"#).result != nil)
+        // The harness's readiness probe may not be released by the daemon yet (it closed a
+        // moment ago): a connection counts as taken until then, so wait for each to answer.
+        func connected() throws -> RawClient {
+            let deadline = Date().addingTimeInterval(10)
+            while true {
+                let client = try RawClient(d.socket)
+                if (try? client.request(#"{"id":1,"method":"ping"}"#))?.result != nil { return client }
+                guard Date() < deadline else { throw HarnessError("no connection was let in") }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        let a = try connected(), b = try connected()
+        #expect(try a.request(#"{"id":2,"method":"ping"}"#).result != nil)
+        #expect(try b.request(#"{"id":2,"method":"ping"}"#).result != nil)
         let c = try RawClient(d.socket)
         #expect(try c.readResponse()?.errorCode == "overloaded")
     }

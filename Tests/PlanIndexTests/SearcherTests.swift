@@ -394,6 +394,22 @@ struct QuestionExclusionTests {
     }
 }
 
+@Suite("A question's total counts at least its hits")
+struct QuestionTotalTests {
+    @Test("sections found only through their heading are counted in total")
+    func headingOnly() throws {
+        let scratch = try Scratch()
+        // The question's words stand in the heading path only, not in the paragraphs' text.
+        try scratch.write("plans/itc.txt", """
+          次级方案 6 \n\n贸易促进和出口发展 \n\n 13.5 协助妇女进入市场。 \n\n 13.6 青年企业家。 \n
+        """)
+        let searcher = try plansearchIndex(of: scratch)
+        let result = try searcher.search(SearchParams(query: "贸易促进和出口发展取得了哪些成果"))
+        #expect(!result.hits.isEmpty)
+        #expect(result.total >= result.hits.count)
+    }
+}
+
 /// Indexes `scratch`'s plans/ with PlanSearch's analyzer and the un-plan schema; a searcher over them.
 func plansearchIndex(of scratch: Scratch) throws -> Searcher {
     let schema = try loadSchema("un-plan")

@@ -79,4 +79,35 @@ struct SharedSectioningTests {
         #expect(calls.value == 2)
         #expect(changed.map { try? $0.get() } == ["新的"])
     }
+
+    @Test("a writer that passes a file by, or stops, frees the others' copy once they have it")
+    func passAndStop() throws {
+        let calls = Calls()
+        // Two writers: one passes (its record says unchanged), one sections: nothing kept.
+        let two = SharedSectioning(writers: 2)
+        two.pass("f")
+        _ = Self.askAtOnce(two, writers: 1, key: "f", calls: calls) { Self.sectioned("一") }
+        _ = Self.askAtOnce(two, writers: 1, key: "f", calls: calls) { Self.sectioned("一") }
+        #expect(calls.value == 2, "the entry outlived every writer's share")
+
+        // Three writers: one sections, one stops, the third takes it: freed.
+        let three = SharedSectioning(writers: 3)
+        _ = Self.askAtOnce(three, writers: 1, key: "g", calls: calls) { Self.sectioned("二") }
+        three.writerStopped()
+        _ = Self.askAtOnce(three, writers: 1, key: "g", calls: calls) { Self.sectioned("二") }
+        #expect(calls.value == 3)
+        _ = Self.askAtOnce(three, writers: 1, key: "g", calls: calls) { Self.sectioned("二") }
+        #expect(calls.value == 4, "the entry outlived the remaining writers' takes")
+    }
+
+    @Test("a stopped writer frees entries the others already took in full")
+    func stopFreesTaken() throws {
+        let calls = Calls()
+        let sharing = SharedSectioning(writers: 3)
+        _ = Self.askAtOnce(sharing, writers: 2, key: "h", calls: calls) { Self.sectioned("三") }
+        #expect(calls.value == 1)
+        sharing.writerStopped()  // the third will never come
+        _ = Self.askAtOnce(sharing, writers: 1, key: "h", calls: calls) { Self.sectioned("三") }
+        #expect(calls.value == 2)
+    }
 }

@@ -215,9 +215,9 @@ final class SearchTests {
         #expect(weighed.hits.first { $0.dataString == "s4" }?.weight == 0)
     }
 
-    @Test("a list of document ids is refused over several databases (its ids are one database's)")
-    func documentListCombined() throws {
-        let second = directory.database("second-list")
+    /// The fixtures and a second database of one section ("t1"), searched as one; closed by `body`'s end.
+    func withSecondDatabase(_ name: String, _ body: (Database) throws -> Void) throws {
+        let second = directory.database(name)
         let writer = try WritableDatabase(path: second, durable: false)
         try writer.add(section(id: "t1", plan: "extra", year: 2022, text: "国际贸易中心的新方案"))
         try writer.commit()
@@ -225,21 +225,21 @@ final class SearchTests {
         let other = try Database(path: second)
         let both = try Database(combining: [reader, other])
         defer { try? both.close(); try? other.close() }
-        #expect(throws: XapianError.self) { try both.search(.documents([1])) }
+        try body(both)
+    }
+
+    @Test("a list of document ids is refused over several databases (its ids are one database's)")
+    func documentListCombined() throws {
+        try withSecondDatabase("second-list") { both throws in
+            #expect(throws: XapianError.self) { try both.search(.documents([1])) }
+        }
     }
 
     @Test("several databases searched as one")
     func combined() throws {
-        let second = directory.database("second")
-        let writer = try WritableDatabase(path: second, durable: false)
-        try writer.add(section(id: "t1", plan: "extra", year: 2022, text: "国际贸易中心的新方案"))
-        try writer.commit()
-        try writer.close()
-        let other = try Database(path: second)
-        let both = try Database(combining: [reader, other])
-        #expect(try both.documentCount() == 6)
-        #expect(Set(ids(try both.search(phrase("贸易中心")))) == ["s1", "s2", "t1"])
-        try both.close()
-        try other.close()
+        try withSecondDatabase("second") { both throws in
+            #expect(try both.documentCount() == 6)
+            #expect(Set(ids(try both.search(phrase("贸易中心")))) == ["s1", "s2", "t1"])
+        }
     }
 }

@@ -273,11 +273,10 @@ public final class Searcher {
                         // them all would demand the question's exact wording.
                         question = content
                         optional.append(contentsOf: words.filter { !$0.required })
-                        let cheap = Self.seedForm
                         let contentIndices = body.indices.filter { body[$0].required }
                         // The cheap queries that pick a question's candidates (see rankedFromSeeds).
-                        let headingSeeds = contentIndices.compactMap { i in i < heading.count && groups[i] == nil ? cheap(heading[i].query) : nil }
-                        seeds = [.or(contentIndices.map { groups[$0].map { cheap($0.query) } ?? cheap(body[$0].query) })]
+                        let headingSeeds = contentIndices.compactMap { i in i < heading.count && groups[i] == nil ? Self.seedForm(heading[i].query) : nil }
+                        seeds = [.or(contentIndices.map { groups[$0].map { Self.seedForm($0.query) } ?? Self.seedForm(body[$0].query) })]
                             + (headingSeeds.isEmpty ? [] : [.or(headingSeeds)])
                     } else if clause.count == 1 {
                         // Several words from one typed item: content words required, function

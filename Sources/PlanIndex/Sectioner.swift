@@ -11,13 +11,7 @@ public struct Sectioner: Sendable {
     /// Splits `text` (the file's decoded contents). `documentID` is the path relative to the
     /// indexed root; `file` the absolute path.
     public func split(text: String, documentID: String, file: String, contentHash: String? = nil) -> SectionedDocument {
-        var lines = SourceLine.split(text)
-        // Each line is matched against the noise patterns once, here: Foundation's regular
-        // expressions convert the line to UTF-16 on every call, and the checks below asked up to
-        // three times per line.
-        for i in lines.indices where !lines[i].isBlank {
-            lines[i].isNoise = schema.noise.contains { $0.pattern.matches(lines[i].trimmed) }
-        }
+        let lines = SourceLine.split(text, noise: schema.noise.map(\.pattern))
         var state = SplitState(schema: schema, documentID: documentID, ignoreBlankLines: ignoresBlankLines(lines))
         for line in lines { state.take(line) }
         state.finish()
@@ -94,13 +88,15 @@ struct SourceLine {
     /// `trimmed`'s length in characters, counted once (the heading rules' length limits asked
     /// for it per rule).
     var trimmedCount: Int
-    /// Matches one of the schema's noise patterns (set by the Sectioner).
-    var isNoise = false
+    /// Matches one of the schema's noise patterns. Matched once, when the line is made:
+    /// Foundation's regular expressions convert the line to UTF-16 on every call, and the
+    /// Sectioner asks up to three times per line.
+    var isNoise: Bool
     /// Leading spaces (a tab counts 4, an ideographic space 2), for indentation rules.
     var indent: Int
     var isBlank: Bool { trimmed.isEmpty }
 
-    static func split(_ text: String) -> [SourceLine] {
+    static func split(_ text: String, noise: [LinePattern]) -> [SourceLine] {
         var lines: [SourceLine] = []
         var offset = 0
         var number = 1
@@ -109,7 +105,9 @@ struct SourceLine {
             let count = raw.unicodeScalars.count
             let trimmed = foldForMatching(line)
             lines.append(SourceLine(number: number, text: line, offset: offset, scalarCount: line.unicodeScalars.count,
-                                    trimmed: trimmed, trimmedCount: trimmed.count, indent: indentation(of: line)))
+                                    trimmed: trimmed, trimmedCount: trimmed.count,
+                                    isNoise: !trimmed.isEmpty && noise.contains { $0.matches(trimmed) },
+                                    indent: indentation(of: line)))
             offset += count + 1
             number += 1
         }

@@ -104,6 +104,9 @@ public struct Schema: Sendable {
         public var order: UInt32
         /// How much the section reads as prose (``ProseShare``), for `ranking.listPenalty`.
         public var prose: UInt32
+        /// The section's copy key (``CopyKey``): sections with the same text share it, and
+        /// search shows them as one hit.
+        public var copy: UInt32
     }
 
     public struct YearRule: Sendable {

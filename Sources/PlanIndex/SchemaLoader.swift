@@ -143,14 +143,15 @@ extension Schema {
             }
         }
 
-        var values = Values(document: 0, year: 1, order: 2, prose: 3)
+        var values = Values(document: 0, year: 1, order: 2, prose: 3, copy: 4)
         if var v = try root.object("values") {
             values.document = UInt32(try v.int("document", in: 0...1_000) ?? Int(values.document))
             values.year = UInt32(try v.int("year", in: 0...1_000) ?? Int(values.year))
             values.order = UInt32(try v.int("order", in: 0...1_000) ?? Int(values.order))
             values.prose = UInt32(try v.int("prose", in: 0...1_000) ?? Int(values.prose))
+            values.copy = UInt32(try v.int("copy", in: 0...1_000) ?? Int(values.copy))
             try v.rejectUnknownKeys()
-            if Set([values.document, values.year, values.order, values.prose]).count != 4 {
+            if Set([values.document, values.year, values.order, values.prose, values.copy]).count != 5 {
                 throw SchemaError(file: file, path: "$.values", problem: "value slots must be distinct")
             }
         }

@@ -228,6 +228,8 @@ public final class Searcher {
     }
 
     private func runSearch(_ params: SearchParams) throws -> SearchResult {
+        foldingCopies = params.foldCopies ?? true
+        foldedCopies = [:]
         let parsed = UserQuery(parsing: params.query)
         var filters = params.filters ?? SearchParams.Filters()
         let documents = parsed.documents + (filters.doc ?? [])
@@ -416,7 +418,7 @@ public final class Searcher {
             // holding every word would come back as fill.)
             let strict: Query? = options.offset == 0 && options.collapse == nil && !hits.isEmpty
                 && results.hits.count == results.estimatedMatches
-                ? .or(hits.map { .term(layout.sectionTerm($0.id)) }) : nil
+                ? .or(hits.flatMap { [$0.id] + ($0.copies ?? []).map(\.id) }.map { .term(layout.sectionTerm($0)) }) : nil
             hits += try partialHits(required, strictTotal: results.estimatedMatches, strict: strict, options: options,
                                     assemble: { assemble($0, proximity: false) }, highlightWords: highlightWords, withText: params.withText ?? false)
         }
@@ -495,24 +497,74 @@ public final class Searcher {
 
     /// Runs `query`, with the list penalty applied to the best hits (see `rerankDepth`).
     func ranked(_ query: Query, options: SearchOptions) throws -> SearchResults {
-        guard penaltyApplies(options) else { return try database.search(query, options: options) }
+        guard rerankApplies(options) else {
+            var options = options
+            if foldingCopies, options.sort == .relevance, options.limit > 0, options.offset >= Self.rerankDepth {
+                // Past the best `rerankDepth`: Xapian's order, moved on by the copies folded
+                // among them, or the first hits here would repeat the last ones before.
+                let folded = try copiesAmongBest(query, options: options)
+                options.offset += folded
+                var results = try database.search(query, options: options)
+                for i in results.hits.indices { results.hits[i].rank -= folded }
+                results.estimatedMatches = max(results.estimatedMatches - folded, results.hits.count)
+                return results
+            }
+            return try database.search(query, options: options)
+        }
         var wide = options
         wide.offset = 0
         wide.limit = max(Self.rerankDepth, options.offset + options.limit)
         wide.checkAtLeast = max(options.checkAtLeast, wide.limit)
-        wide.includeValues = .slots([schema.values.prose])
+        wide.includeValues = rerankValues
         // The stored sections are read for the page only, after reordering: reading all
         // `rerankDepth` of them was most of what the penalty cost (28% of search time).
         wide.includeData = false
-        var results = penalised(try database.search(query, options: wide), options: options)
+        var found = try database.search(query, options: wide)
+        if foldingCopies, found.hits.count == wide.limit {
+            // Folding shortens the list: as many hits again as it folds away, or the page could
+            // come back short with more matches to come.
+            let folded = copyCount(found.hits.prefix(Self.rerankDepth))
+            if folded > 0 {
+                var more = wide
+                more.offset = wide.limit
+                more.limit = folded
+                found.hits += try database.search(query, options: more).hits
+            }
+        }
+        var results = penalised(found, options: options)
         if options.includeData {
             for i in results.hits.indices { results.hits[i].data = try database.document(results.hits[i].documentID).data }
         }
         return results
     }
 
-    private func penaltyApplies(_ options: SearchOptions) -> Bool {
-        schema.ranking.listPenalty > 0 && options.sort == .relevance && options.offset < Self.rerankDepth && options.limit > 0
+    /// Whether the best hits are reordered (the list penalty) or have copies folded.
+    private func rerankApplies(_ options: SearchOptions) -> Bool {
+        (schema.ranking.listPenalty > 0 || foldingCopies) && options.sort == .relevance
+            && options.offset < Self.rerankDepth && options.limit > 0
+    }
+
+    /// The values the rerank reads: the prose share and the copy key.
+    private var rerankValues: ValueSelection { .slots([schema.values.prose, schema.values.copy]) }
+
+    /// How many of `query`'s best `rerankDepth` hits are copies of better ones.
+    private func copiesAmongBest(_ query: Query, options: SearchOptions) throws -> Int {
+        var best = options
+        best.offset = 0
+        best.limit = Self.rerankDepth
+        best.checkAtLeast = best.limit
+        best.includeData = false
+        best.includeValues = rerankValues
+        return copyCount(try database.search(query, options: best).hits[...])
+    }
+
+    /// How many of `hits` are copies of another among them (the order does not matter).
+    private func copyCount(_ hits: ArraySlice<Hit>) -> Int {
+        var keys = Set<String>()
+        return hits.reduce(0) { count, hit in
+            guard let key = hit.valueString(schema.values.copy), !key.isEmpty else { return count }
+            return keys.insert(key).inserted ? count : count + 1
+        }
     }
 
     /// The page `options` asks for, cut from `results`, whose hits are the best ones from rank 0
@@ -520,7 +572,7 @@ public final class Searcher {
     /// the best `rerankDepth` of them first.
     private func penalised(_ results: SearchResults, options: SearchOptions) -> SearchResults {
         var results = results
-        if penaltyApplies(options) {
+        if rerankApplies(options) {
             let penalty = schema.ranking.listPenalty
             let slot = schema.values.prose
             let depth = min(Self.rerankDepth, results.hits.count)
@@ -533,12 +585,39 @@ public final class Searcher {
             }
             // Ties keep Xapian's order (Swift's sort is not promised to be stable).
             best.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.rank < $1.rank }
-            for i in best.indices { best[i].rank = i }
+            if foldingCopies {
+                best = foldCopies(best)
+                results.estimatedMatches -= depth - best.count
+            }
             results.hits.replaceSubrange(..<depth, with: best)
+            // From rank 0 on, in order (folding moves the hits after the folded ones up).
+            for i in results.hits.indices { results.hits[i].rank = i }
         }
         let end = min(results.hits.count, options.offset + options.limit)
         results.hits = options.offset < end ? Array(results.hits[options.offset..<end]) : []
         return results
+    }
+
+    /// Keeps the first (best) of each set of copies among `hits`, noting the others in
+    /// `foldedCopies`. Sections without a copy key (indexed before it existed) are never folded.
+    private func foldCopies(_ hits: [Hit]) -> [Hit] {
+        let slot = schema.values.copy
+        var keeper: [String: UInt32] = [:]
+        var kept: [Hit] = []
+        kept.reserveCapacity(hits.count)
+        for hit in hits {
+            guard let key = hit.valueString(slot), !key.isEmpty else {
+                kept.append(hit)
+                continue
+            }
+            if let first = keeper[key] {
+                foldedCopies[first, default: []].append(hit.documentID)
+            } else {
+                keeper[key] = hit.documentID
+                kept.append(hit)
+            }
+        }
+        return kept
     }
 
     /// How many of a seed's best matches become candidates, per hit needed (see rankedFromSeeds).
@@ -565,7 +644,7 @@ public final class Searcher {
     /// once; a page past them draws a larger pool, whose newcomers may rank among hits shown
     /// on earlier pages.
     func rankedFromSeeds(_ query: Query, seeds: [Query], options: SearchOptions) throws -> SearchResults {
-        let penalty = penaltyApplies(options)
+        let rerank = rerankApplies(options)
         // With or without the list penalty, every page within the best `rerankDepth` draws the
         // same pool, so paging through them shows each hit once.
         let needed = max(Self.rerankDepth, options.offset + options.limit)
@@ -587,7 +666,7 @@ public final class Searcher {
             cheap.limit = i == 0 ? count : max(options.limit, Int(Double(count) * Self.headingCandidateShare))
             cheap.checkAtLeast = i == 0 ? max(options.checkAtLeast, cheap.limit) : 0
             cheap.includeData = !byID
-            cheap.includeValues = penalty ? .slots([schema.values.prose]) : .none
+            cheap.includeValues = rerank ? rerankValues : .none
             let found = try database.search(seed, options: cheap)
             if first == nil {
                 first = found
@@ -681,6 +760,11 @@ public final class Searcher {
 
     /// The last search's highlight words, prepared (see makeHit).
     private var highlightNeedles: Highlighter.Needles?
+    /// Whether the current search folds copies (`fold_copies`), and the copies folded so far:
+    /// a kept hit's document id -> its copies' ids, read by makeHit. Per search (a Searcher
+    /// runs one search at a time, on its reader's thread).
+    private var foldingCopies = true
+    private var foldedCopies: [UInt32: [UInt32]] = [:]
 
     private func makeHit(_ hit: Hit, highlightWords: [String], withText: Bool) throws -> SearchHit {
         let stored = try StoredSection(decoding: hit.data)
@@ -697,12 +781,19 @@ public final class Searcher {
         let matches = highlighter.matches(of: needles, in: section.text)
         let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
         let line = matches.first.map { section.line(atTextOffset: $0.lowerBound) } ?? section.firstLine
-        return SearchHit(
+        var result = SearchHit(
             id: section.id, doc: section.document, title: stored.title, heading: section.heading,
             para: section.paragraph, kind: section.kindName, score: (hit.weight * 1000).rounded() / 1000,
             rank: hit.rank + 1, file: stored.file, line: line, endLine: section.lastLine,
             snippet: snippet.text, highlights: snippet.highlights.map { [$0.lowerBound, $0.upperBound] },
             text: withText ? section.text : nil)
+        if let copies = foldedCopies[hit.documentID] {
+            result.copies = try copies.map { id in
+                let copy = try StoredSection(decoding: try database.document(id).data)
+                return SectionLocation(id: copy.section.id, doc: copy.section.document, file: copy.file, line: copy.section.firstLine)
+            }
+        }
+        return result
     }
 
     // MARK: get, documents

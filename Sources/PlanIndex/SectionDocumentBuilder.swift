@@ -57,6 +57,7 @@ public struct SectionDocumentBuilder: Sendable {
         if let year = document.year { doc.setValue(number: Double(year), slot: schema.values.year) }
         doc.setValue(number: Double(section.ordinal), slot: schema.values.order)
         doc.setValue(number: ProseShare.of(section.text), slot: schema.values.prose)
+        doc.setValue(CopyKey.of(section), slot: schema.values.copy)
 
         let stored = StoredSection(section: section, title: document.title, file: document.file)
         doc.data = stored.encoded()

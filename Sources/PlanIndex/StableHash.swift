@@ -6,11 +6,20 @@ struct StableHash {
     private var b: UInt64 = 0x6c62_272e_07bb_0142
 
     mutating func combine<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            b = b &+ (b >> 29)
-        }
+        for byte in bytes { combine(byte: byte) }
+    }
+
+    /// A Unicode scalar's value (21 bits, three bytes), without encoding it first.
+    mutating func combine(scalar value: UInt32) {
+        combine(byte: UInt8(truncatingIfNeeded: value))
+        combine(byte: UInt8(truncatingIfNeeded: value >> 8))
+        combine(byte: UInt8(truncatingIfNeeded: value >> 16))
+    }
+
+    @inline(__always) private mutating func combine(byte: UInt8) {
+        a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        b = b &+ (b >> 29)
     }
 
     mutating func combine(_ string: String) {

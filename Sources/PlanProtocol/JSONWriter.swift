@@ -130,6 +130,21 @@ public struct JSONWriter {
 extension SearchHit {
     /// Members in JSONEncoder's sorted-key order; nil optionals left out, as encodeIfPresent does.
     func write(to w: inout JSONWriter) {
+        if let copies {
+            w.key("copies")
+            w.byte(UInt8(ascii: "["))
+            for (i, copy) in copies.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                w.byte(UInt8(ascii: "{"))
+                w.key("doc"); w.string(copy.doc)
+                w.byte(UInt8(ascii: ",")); w.key("file"); w.string(copy.file)
+                w.byte(UInt8(ascii: ",")); w.key("id"); w.string(copy.id)
+                w.byte(UInt8(ascii: ",")); w.key("line"); w.int(copy.line)
+                w.byte(UInt8(ascii: "}"))
+            }
+            w.byte(UInt8(ascii: "]"))
+            w.byte(UInt8(ascii: ","))
+        }
         w.key("doc"); w.string(doc)
         w.byte(UInt8(ascii: ",")); w.key("end_line"); w.int(endLine)
         w.byte(UInt8(ascii: ",")); w.key("file"); w.string(file)

@@ -18,6 +18,9 @@ public struct SearchParams: Codable, Sendable, Equatable {
     public var filters: Filters?
     public var perDoc: Int?
     public var withText: Bool?
+    /// Show copies of a section (the same text elsewhere) as one hit listing the others in its
+    /// `copies` (the default), or each as a hit of its own (false).
+    public var foldCopies: Bool?
 
     public struct Filters: Codable, Sendable, Equatable {
         public var doc: [String]?
@@ -29,18 +32,19 @@ public struct SearchParams: Codable, Sendable, Equatable {
     }
 
     public init(query: String, limit: Int? = nil, offset: Int? = nil, filters: Filters? = nil,
-                perDoc: Int? = nil, withText: Bool? = nil) {
+                perDoc: Int? = nil, withText: Bool? = nil, foldCopies: Bool? = nil) {
         self.query = query
         self.limit = limit
         self.offset = offset
         self.filters = filters
         self.perDoc = perDoc
         self.withText = withText
+        self.foldCopies = foldCopies
     }
 
     enum CodingKeys: String, CodingKey {
         case query, limit, offset, filters
-        case perDoc = "per_doc", withText = "with_text"
+        case perDoc = "per_doc", withText = "with_text", foldCopies = "fold_copies"
     }
 
     public static let defaultLimit = 10
@@ -86,6 +90,8 @@ public struct SearchHit: Codable, Sendable, Equatable {
     /// Present only on a hit that lacks some of the query's words (after every hit that holds
     /// them all, when fewer than a page do): the words, as typed, that it lacks.
     public var missing: [String]?
+    /// Present only when other sections hold the same text (see `fold_copies`): where they are.
+    public var copies: [SectionLocation]?
 
     public init(id: String, doc: String, title: String, heading: [String], para: String?, kind: String,
                 score: Double, rank: Int, file: String, line: Int, endLine: Int, snippet: String,
@@ -107,8 +113,23 @@ public struct SearchHit: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, doc, title, heading, para, kind, score, rank, file, line, snippet, highlights, text, missing
+        case id, doc, title, heading, para, kind, score, rank, file, line, snippet, highlights, text, missing, copies
         case endLine = "end_line"
+    }
+}
+
+/// Where a section is: enough for an editor to jump there or to `get` it.
+public struct SectionLocation: Codable, Sendable, Equatable {
+    public var id: String
+    public var doc: String
+    public var file: String
+    public var line: Int
+
+    public init(id: String, doc: String, file: String, line: Int) {
+        self.id = id
+        self.doc = doc
+        self.file = file
+        self.line = line
     }
 }
 

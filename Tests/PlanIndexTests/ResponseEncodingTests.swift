@@ -39,7 +39,9 @@ struct ResponseEncodingTests {
 
     @Test(arguments: trickyStrings)
     func stringsMatchJSONEncoder(_ s: String) throws {
-        let result = Self.result([Self.hit(s, text: s)], missing: [s])
+        var copied = Self.hit(s, text: s)
+        copied.copies = [SectionLocation(id: s, doc: s, file: "/work/" + s, line: 3), SectionLocation(id: "b", doc: s, file: s, line: 40)]
+        let result = Self.result([Self.hit(s, text: s), copied], missing: [s])
         let (fast, reference) = Self.both(.string(s), result)
         #expect(fast == reference)
         #expect(fast.hasSuffix("}\n"))
@@ -123,7 +125,7 @@ struct ResponseEncodingTests {
     @Test func everyMemberIsWritten() {
         let hitMembers = Set(Mirror(reflecting: Self.hit("x")).children.compactMap(\.label))
         #expect(hitMembers == ["id", "doc", "title", "heading", "para", "kind", "score", "rank", "file", "line",
-                               "endLine", "snippet", "highlights", "text", "missing"])
+                               "endLine", "snippet", "highlights", "text", "missing", "copies"])
         let resultMembers = Set(Mirror(reflecting: Self.result([])).children.compactMap(\.label))
         #expect(resultMembers == ["total", "exact", "missing", "suggestions", "tookMs", "hits", "partial", "missingShards"])
     }

@@ -32,6 +32,7 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "ranking": {"b": 2}}"#, path: "$.ranking.b", problem: "between"),
         Bad(json: #"{"name": "x", "analyzer": {"lexicons": ["missing.txt"]}}"#, path: "$.analyzer.lexicons[0]", problem: "no readable file"),
         Bad(json: #"{"name": "x", "values": {"document": 1, "year": 1}}"#, path: "$.values", problem: "distinct"),
+        Bad(json: #"{"name": "x", "values": {"copy": 3}}"#, path: "$.values", problem: "distinct"),
         Bad(json: #"{"name": "x", "blocks": [{"kind": "table"}]}"#, path: "$.blocks[0].start", problem: "required"),
         Bad(json: #"{"name": "x""#, path: "$", problem: "not valid JSON"),
         Bad(json: #"["name"]"#, path: "$", problem: "expected an object"),

@@ -309,7 +309,7 @@ final class ListPenaltyTests {
 
     @Test("the paragraphs rise with the penalty; without it a row comes first")
     func order() throws {
-        let query = SearchParams(query: "会议时地分配办法", limit: 100)
+        let query = SearchParams(query: "会议时地分配办法", limit: 100, foldCopies: false)
         let plain = try searcher(penalty: 0).search(query)
         let penalised = try searcher(penalty: 0.4).search(query)
         #expect(plain.hits.first.map { ["1.3", "1.4"].contains($0.para) } == false)
@@ -324,13 +324,13 @@ final class ListPenaltyTests {
           arguments: [1, 7, 10, 39, 40])
     func paging(_ pageSize: Int) throws {
         let searcher = try searcher(penalty: 0.4)
-        let all = try searcher.search(SearchParams(query: "会议时地分配办法", limit: 100))
+        let all = try searcher.search(SearchParams(query: "会议时地分配办法", limit: 100, foldCopies: false))
         #expect(all.hits.count == 47)
         #expect(all.hits.map(\.rank) == Array(1...47))
         var paged: [SearchHit] = []
         var offset = 0
         while offset < all.hits.count {
-            let page = try searcher.search(SearchParams(query: "会议时地分配办法", limit: pageSize, offset: offset))
+            let page = try searcher.search(SearchParams(query: "会议时地分配办法", limit: pageSize, offset: offset, foldCopies: false))
             paged += page.hits
             offset += pageSize
         }

@@ -1,0 +1,117 @@
+import Foundation
+@testable import PlanIndex
+import PlanProtocol
+import Testing
+
+@Suite("Copy keys: the same text, whatever its spacing and paragraph number")
+struct CopyKeyTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var a: (text: String, para: String?)
+        var b: (text: String, para: String?)
+        var same: Bool
+        var testDescription: String { "\(a.text) / \(b.text)" }
+    }
+
+    static let cases: [Case] = [
+        // The ITC plan repeats the UN plan's paragraphs under its own numbers.
+        Case(a: ("10.88 国贸中心将继续与联合国其他机构密切合作。", "10.88"), b: ("13.21 国贸中心将继续与联合国其他机构密切合作。", "13.21"), same: true),
+        // PDF line breaks and spaces fall in different places.
+        Case(a: ("国贸中心将继续与联合国\n其他机构密切合作。", nil), b: ("国贸中心 将继续与联合国其他机构\u{3000}密切合作。", nil), same: true),
+        Case(a: ("A/75/6 (Sect. 10)", nil), b: ("A/75/6(Sect.10)", nil), same: true),
+        // One character differs: not a copy.
+        Case(a: ("国贸中心将继续与联合国其他机构密切合作。", nil), b: ("国贸中心将继续与联合国其他机构紧密合作。", nil), same: false),
+        // A number inside the text is part of it; only the paragraph's own leading number goes.
+        Case(a: ("10.88 协助 300 万名妇女。", "10.88"), b: ("10.88 协助 200 万名妇女。", "10.88"), same: false),
+        Case(a: ("协助 10.88 万名妇女。", "10.88"), b: ("协助万名妇女。", "10.88"), same: false),
+        // A paragraph number is not stripped from a section that has none.
+        Case(a: ("2. 秘书长的报告", nil), b: ("3. 秘书长的报告", nil), same: false),
+        Case(a: ("2. 秘书长的报告", "2"), b: ("3. 秘书长的报告", "3"), same: true),
+    ]
+
+    static func section(_ text: String, _ para: String?) -> Section {
+        Section(id: "x", document: "d", kind: .paragraph, kindName: "paragraph", heading: [], headingTitles: [],
+                paragraph: para, lines: [1], lineStarts: [0], startOffset: 0, endOffset: text.count, text: text, ordinal: 0)
+    }
+
+    @Test(arguments: cases)
+    func key(_ c: Case) {
+        let a = CopyKey.of(Self.section(c.a.text, c.a.para))
+        let b = CopyKey.of(Self.section(c.b.text, c.b.para))
+        #expect((a == b) == c.same)
+        #expect(a.count == 16)
+    }
+}
+
+@Suite("Copies of a section show as one hit that lists the others")
+final class CopyFoldingTests {
+    let scratch: Scratch
+    let searcher: Searcher
+    static let query = "会议时地分配办法"
+    /// Every section the query matches.
+    static let sections = 60 + 6
+
+    init() throws {
+        scratch = try Scratch()
+        // 60 distinct paragraphs, so that the hits go past `rerankDepth`, of different lengths so
+        // that they rank in a fixed order.
+        var plan = ""
+        for n in 1...60 {
+            plan += " 1.\(n) 大会关于会议时地分配办法的第\(n)号决议" + String(repeating: "，涉及会议服务", count: n % 7) + "。 \n\n"
+        }
+        try scratch.write("plans/un.txt", plan)
+        // The same six paragraphs again under other numbers, as the ITC plan repeats the UN plan's.
+        var copies = ""
+        for n in [1, 2, 3, 10, 30, 55] {
+            copies += " 13.\(n) 大会关于会议时地分配办法的第\(n)号决议" + String(repeating: "，涉及会议服务", count: n % 7) + "。 \n\n"
+        }
+        try scratch.write("plans/itc.txt", copies)
+        searcher = try plansearchIndex(of: scratch)
+    }
+
+    @Test("folded: each text once, its copies listed with where they are; unfolded: every section")
+    func foldedAndNot() throws {
+        let folded = try searcher.search(SearchParams(query: Self.query, limit: 100))
+        let all = try searcher.search(SearchParams(query: Self.query, limit: 100, foldCopies: false))
+        #expect(all.hits.count == Self.sections)
+        #expect(all.hits.allSatisfy { $0.copies == nil })
+        let listed = folded.hits.flatMap { [$0.id] + ($0.copies ?? []).map(\.id) }
+        // No section twice, none lost.
+        #expect(listed.count == Set(listed).count)
+        #expect(Set(listed) == Set(all.hits.map(\.id)))
+        let withCopies = folded.hits.filter { $0.copies != nil }
+        #expect(!withCopies.isEmpty)
+        for hit in withCopies {
+            for copy in hit.copies ?? [] {
+                let section = try #require(try searcher.section(id: copy.id))
+                let kept = try #require(try searcher.section(id: hit.id))
+                #expect(Self.content(section) == Self.content(kept))
+                #expect(copy.file.hasSuffix(".txt") && copy.file != hit.file)
+                #expect(copy.line == section.line)
+                #expect(copy.doc != hit.doc)
+            }
+        }
+        // `total` leaves out the copies folded into hits.
+        #expect(folded.total == folded.hits.count)
+        #expect(all.total == Self.sections)
+    }
+
+    /// A section's text without its paragraph number and whitespace.
+    static func content(_ s: SectionResult) -> String {
+        String(s.text.drop { $0.isWhitespace }.dropFirst(s.para?.count ?? 0).filter { !$0.isWhitespace })
+    }
+
+    @Test("paging through and past the folded hits shows every section once", arguments: [1, 7, 10, 33, 40])
+    func paging(_ pageSize: Int) throws {
+        let all = try searcher.search(SearchParams(query: Self.query, limit: 100))
+        var paged: [SearchHit] = []
+        var offset = 0
+        while offset < 100 {
+            let page = try searcher.search(SearchParams(query: Self.query, limit: pageSize, offset: offset))
+            paged += page.hits
+            if page.hits.count < pageSize { break }
+            offset += pageSize
+        }
+        #expect(paged.map(\.id) == all.hits.map(\.id))
+        #expect(paged.map(\.rank) == Array(1...all.hits.count))
+    }
+}

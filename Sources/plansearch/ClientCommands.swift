@@ -63,6 +63,8 @@ struct SearchCommand: ParsableCommand {
                 let heading = hit.heading.last.map { " \($0)" } ?? ""
                 let para = hit.para.map { " ¶\($0)" } ?? ""
                 print("\(hit.file):\(hit.line):\(heading)\(para) — \(snippet)")
+                // Copies folded into the hit: where else the same text stands.
+                for copy in hit.copies ?? [] { print("    also \(copy.file):\(copy.line)") }
             }
         }
         if !vimgrep {

@@ -495,7 +495,8 @@ public final class Searcher {
     /// changes, so paging shows each hit once.
     static let rerankDepth = 40
 
-    /// Runs `query`, with the list penalty applied to the best hits (see `rerankDepth`).
+    /// Runs `query`, with the list penalty applied to the best hits and their copies folded
+    /// (see `rerankDepth`, `foldCopies`).
     func ranked(_ query: Query, options: SearchOptions) throws -> SearchResults {
         guard rerankApplies(options) else {
             var options = options

@@ -4,17 +4,27 @@
 /// hits showing the same paragraph twice wastes a place a different answer could have.
 ///
 /// Two sections are copies when their texts are equal once whitespace (PDF line breaks, spacing
-/// between Han characters) and the leading paragraph number ("10.88" against "13.21") are left
-/// out. Nothing else is folded: a copy with one character changed is a different section.
+/// between Han characters) and the section's own paragraph number ("10.88" against "13.21") are
+/// left out. The number is left out where it begins a line: a paragraph that opens under a new
+/// heading starts with the heading's lines ("目标" then "10.82 本次级方案…"). Nothing else is
+/// folded: a copy with one character changed is a different section.
 public enum CopyKey {
     public static func of(_ section: Section) -> String {
-        var text = Substring(section.text)
+        let scalars = Array(section.text.unicodeScalars)
+        var skipped = 0..<0
         if let number = section.paragraph, !number.isEmpty {
-            let trimmed = text.drop { $0.isWhitespace }
-            if trimmed.hasPrefix(number) { text = trimmed.dropFirst(number.count) }
+            let numberScalars = Array(number.unicodeScalars)
+            for start in section.lineStarts where start < scalars.count {
+                var i = start
+                while i < scalars.count, scalars[i].properties.isWhitespace { i += 1 }
+                if scalars[i...].starts(with: numberScalars) {
+                    skipped = i..<(i + numberScalars.count)
+                    break
+                }
+            }
         }
         var hash = StableHash()
-        for scalar in text.unicodeScalars where !scalar.properties.isWhitespace {
+        for (i, scalar) in scalars.enumerated() where !skipped.contains(i) && !scalar.properties.isWhitespace {
             hash.combine(scalar: scalar.value)
         }
         return hash.hex(lanes: 1)

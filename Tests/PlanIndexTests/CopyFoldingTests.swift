@@ -26,11 +26,21 @@ struct CopyKeyTests {
         // A paragraph number is not stripped from a section that has none.
         Case(a: ("2. 秘书长的报告", nil), b: ("3. 秘书长的报告", nil), same: false),
         Case(a: ("2. 秘书长的报告", "2"), b: ("3. 秘书长的报告", "3"), same: true),
+        // A paragraph that opens under a heading starts with the heading's lines; its number
+        // starts the line after them (lines "目标", "10.82 本次级方案…").
+        Case(a: ("目标\n10.82 本次级方案促进的目标。", "10.82"), b: ("目标\n13.4 本次级方案促进的目标。", "13.4"), same: true),
+        // Only where it begins a line: the same number inside a line stays.
+        Case(a: ("目标 10.82 本次级方案。", "10.82"), b: ("目标 13.4 本次级方案。", "13.4"), same: false),
     ]
 
+    /// A section whose lines are the text's lines, as the sectioner makes them (here they keep
+    /// their line breaks, which the copy key ignores like any whitespace).
     static func section(_ text: String, _ para: String?) -> Section {
-        Section(id: "x", document: "d", kind: .paragraph, kindName: "paragraph", heading: [], headingTitles: [],
-                paragraph: para, lines: [1], lineStarts: [0], startOffset: 0, endOffset: text.count, text: text, ordinal: 0)
+        var starts = [0]
+        for (i, scalar) in text.unicodeScalars.enumerated() where scalar == "\n" { starts.append(i + 1) }
+        return Section(id: "x", document: "d", kind: .paragraph, kindName: "paragraph", heading: [], headingTitles: [],
+                       paragraph: para, lines: Array(1...starts.count), lineStarts: starts, startOffset: 0,
+                       endOffset: text.unicodeScalars.count, text: text, ordinal: 0)
     }
 
     @Test(arguments: cases)

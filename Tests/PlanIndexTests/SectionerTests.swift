@@ -38,6 +38,20 @@ struct SectionerTests {
                 ("paragraph", "13.5", "", 1, 7, "13.5 国际贸易中心的妇女贸易倡议、青年倡议"),
                 ("noise", nil, "", 3, 4, "https://"),
              ]),
+        Case(name: "a table's header cells repeated at a page break are noise and do not split the paragraph", text: """
+              11. 关于贸易相关主题的文件，例如包容和可持续贸易、贸易 \n\n和市场情报。数据库涵盖贸易流动、关税和非关税措施、出 \n\n\
+              类别和次类别 \n\n2019 年 \n\n计划数 \n\n2019 年 \n\n实际数 \n\n\
+                  口潜力等方面的知识。这些数据库包括《妇女贸易数据库》、《市场准入地图》、《贸易地图》、 \n\n《标准地图》。 \n
+             """, expected: [
+                ("paragraph", "11", "", 1, 17, "11. 关于贸易相关主题的文件，例如包容和可持续贸易、贸易和市场情报。数据库涵盖贸易流动、关税和非关税措施、出口潜力"),
+                ("noise", nil, "", 5, 13, "类别和次类别2019 年计划数"),
+             ]),
+        Case(name: "a performance table's row of years is noise", text: """
+             表 1.11 \n\n2017 2018 2019 2020 2021 \n\n不适用 未收到会员国投诉 未收到会员国投诉 未收到会员国投诉 \n
+             """, expected: [
+                ("table", nil, "", 1, 5, "表 1.11不适用"),
+                ("noise", nil, "", 3, 3, "2017 2018 2019 2020 2021"),
+             ]),
         Case(name: "tables and footnotes are sections of their own", text: """
              1.20 表 1.1 按类别列示。 \n\n表 1.1 \n\n按类别和次类别列示的应交付产出 \n\n 议事机构文件(文件数目) 2 2 1 2 \n\n  评价活动 \n\n\
              1.21 下列自我评价。 \n\n__________________ \n\n 1 A/75/6 (Sect. 2)、A/75/6 (Sect. 3) \n\nhttps://undocs.org/ch/A/75/6\n

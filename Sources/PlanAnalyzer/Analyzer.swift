@@ -47,6 +47,16 @@ public final class Analyzer: Sendable {
         return v >= 0x3400 && v <= 0x9FFF ? characterTerms[v - 0x3400] : nil
     }
 
+    /// Bumped when a change to this analyzer gives the same text other terms (segmentation,
+    /// normalisation, which sub-words are kept): indexes built before are then indexed again.
+    public static let termsVersion = 1
+
+    /// What decides the terms a text gets: this code's version, folding and the lexicon's
+    /// content. An index records it and reindexes documents analysed under another.
+    public var fingerprint: String {
+        "plansearch-\(Self.termsVersion)-\(normalizer.foldsTraditional ? "fold" : "keep")-\(String(lexicon.contentFingerprint, radix: 16))"
+    }
+
     public init(options: Options = Options()) throws {
         normalizer = try Normalizer(foldTraditional: options.foldTraditional)
         lexicon = try Lexicon.load(sources: [Lexicon.jiebaDictionary] + options.lexicons, normalizer: normalizer,

@@ -20,6 +20,22 @@ public struct Lexicon: Sendable {
     public let wordCount: Int
 
     public static let jiebaDictionary = "/usr/lib/python3/dist-packages/jieba/dict.txt"
+
+    /// Names the lexicon's words and frequencies, whatever order the table holds them in (it is
+    /// built from a Dictionary, whose order changes between runs): equal for equal content, so
+    /// an index can tell whether its documents were segmented with the lexicon loaded now.
+    /// Unlike the cache signature, a file only touched or copied elsewhere keeps it.
+    public var contentFingerprint: UInt64 {
+        var sum: UInt64 = 0
+        for (entry, frequency) in zip(entries, frequencies) where entry.key != 0 {
+            // A mix per entry (splitmix64's finaliser), summed: order-independent.
+            var x = entry.key ^ (UInt64(frequency) &* 0x9e37_79b9_7f4a_7c15)
+            x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
+            sum = sum &+ (x ^ (x >> 31))
+        }
+        return sum ^ UInt64(maxWordLength)
+    }
     /// Frequency given to project-lexicon words without one: high enough that the domain word
     /// wins over splitting it.
     public static let domainFrequency: UInt32 = 200_000

@@ -5,6 +5,10 @@ import XapianKit
 /// this protocol, not on one analyzer, so that the relevance suite and the benchmarks can run
 /// the same sections through PlanSearch's analyzer and through Xapian's n-gram baseline.
 public protocol DocumentAnalyzer: Sendable {
+    /// Names what decides the terms this analyzer gives a text (its version, options and
+    /// dictionaries): documents indexed under another fingerprint are indexed again.
+    var fingerprint: String { get }
+
     /// Adds `text`'s terms with `prefix` to `document`, positions from `start` (or none when
     /// not `positional`), each occurrence raising wdf by `wdf`; returns the next position.
     func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
@@ -39,6 +43,8 @@ public struct AnalysisScratch: Sendable {
 /// Xapian's own TermGenerator with FLAG_CJK_NGRAM: the baseline PlanSearch is measured against.
 public struct XapianNgramAnalyzer: DocumentAnalyzer {
     public init() {}
+
+    public var fingerprint: String { "xapian-ngram-1" }
 
     public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
                       into document: inout Document) -> UInt32 {

@@ -15,6 +15,11 @@ public struct IndexLayout: Sendable {
     static let versionKey = "plansearch:layout"
     static let version = "2"  // 2: sections stored in StoredSection.encoded() form
     static let schemaKey = "plansearch:schema"
+    /// Bumped when a change to sectioning or to what a section's document holds (the sectioner,
+    /// copy keys, values) gives the same file and schema other sections: documents indexed
+    /// before are then indexed again (see ``DocumentRecord/fingerprint``).
+    /// 1: page-break table headers as noise, copy keys without a heading-led paragraph number.
+    static let sectioningVersion = 1
 
     /// Positions between fields, so that no phrase can match across a field boundary.
     static let fieldGap: UInt32 = 100
@@ -65,6 +70,11 @@ public struct DocumentRecord: Codable, Sendable, Hashable {
     public var schema: String
     public var year: Int?
     public var transcodedFrom: String?
+    /// What the document was split and analysed under (sectioning version, schema rules,
+    /// analyzer): when it differs from the indexer's the document is indexed again even though
+    /// the file has not changed. nil in records written before it was kept, which are
+    /// indexed again once.
+    public var fingerprint: String?
 }
 
 extension DocumentRecord {

@@ -47,6 +47,9 @@ public final class Indexer {
     public let schema: Schema
     public let layout: IndexLayout
     let builder: SectionDocumentBuilder
+    /// Recorded with each document: an unchanged file indexed under another one (an edited
+    /// schema rule, a new lexicon, a sectioning change) is indexed again.
+    let fingerprint: String
     let writer: WritableDatabase
     let reader = SourceReader()
     public var progress: ((_ done: Int, _ total: Int, _ file: String) -> Void)?
@@ -67,6 +70,7 @@ public final class Indexer {
         self.schema = schema
         layout = IndexLayout(schema: schema)
         builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
+        fingerprint = "\(IndexLayout.sectioningVersion)/\(schema.indexFingerprint)/\(analyzer.fingerprint)"
         do {
             try FileManager.default.createDirectory(atPath: databasePath, withIntermediateDirectories: true)
             writer = try WritableDatabase(path: databasePath, mode: .createOrOpen, waitForLock: waitForLock, durable: durable)
@@ -205,7 +209,7 @@ public final class Indexer {
         let sharingKey = "\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)"
         // Same size and modification time as last run: unchanged, without reading the file.
         if let existing, existing.size == size, existing.modified == modified, existing.file == file,
-           existing.schema == schema.name {
+           existing.schema == schema.name, existing.fingerprint == fingerprint {
             seenHashes.insert(existing.hash)
             summary.unchanged += 1
             // Other shards' writers may need the file (their records disagree after an
@@ -228,7 +232,8 @@ public final class Indexer {
         }
         let source = try shared?.source ?? reader.read(file)
         seenHashes.insert(source.contentHash)
-        if let existing, existing.hash == source.contentHash, existing.file == file, existing.schema == schema.name {
+        if let existing, existing.hash == source.contentHash, existing.file == file, existing.schema == schema.name,
+           existing.fingerprint == fingerprint {
             // Touched but not changed: remember the new timestamp so the next run skips reading it.
             var record = existing
             record.size = size
@@ -246,7 +251,7 @@ public final class Indexer {
         let record = DocumentRecord(
             id: id, title: document.title, file: file, root: root, hash: source.contentHash, size: size,
             modified: modified, sections: built.count, indexedAt: Date().timeIntervalSince1970,
-            schema: schema.name, year: document.year, transcodedFrom: source.transcodedFrom)
+            schema: schema.name, year: document.year, transcodedFrom: source.transcodedFrom, fingerprint: fingerprint)
         let recordBytes = Array(try JSONEncoder().encode(record))
         let documentTerm = layout.documentTerm(id)
         // One transaction per document: its old sections, its new ones and its record change

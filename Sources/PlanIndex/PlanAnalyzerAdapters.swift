@@ -8,6 +8,9 @@ public struct PlanDocumentAnalyzer: DocumentAnalyzer {
 
     public init(analyzer: Analyzer) { self.analyzer = analyzer }
 
+    /// Reads the whole lexicon (a few milliseconds): the indexer asks once.
+    public var fingerprint: String { analyzer.fingerprint }
+
     public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
                       into document: inout Document) -> UInt32 {
         var scratch = AnalysisScratch()

@@ -21,6 +21,10 @@ public struct Schema: Sendable {
     public var ranking: Ranking
     /// Where the schema was loaded from (lexicon paths are relative to its directory).
     public var file: String
+    /// Names every key of the schema file that decides how a document is split and indexed
+    /// (all but `description` and `ranking`, which only searching reads): documents indexed
+    /// under another are indexed again, so an edited rule applies to unchanged files too.
+    public var indexFingerprint: String
 
     public struct TitleRule: Sendable {
         /// The first line within `scanLines` matching this is the title; else the first line.

@@ -199,7 +199,18 @@ extension Schema {
         return Schema(name: name, description: description, extensions: extensions, title: titleRule,
                       headings: headings, paragraphs: paragraphs, blocks: blocks, noise: noise,
                       fields: fields, filters: filters, values: values, year: year, analyzer: analyzer,
-                      ranking: ranking, file: file)
+                      ranking: ranking, file: file, indexFingerprint: indexFingerprint(json))
+    }
+
+    /// The schema's JSON without the keys searching alone reads, keys sorted: the same rules
+    /// give the same fingerprint whatever the file's layout or key order.
+    static func indexFingerprint(_ json: Any) -> String {
+        var indexed = (json as? [String: Any]) ?? [:]
+        indexed["description"] = nil
+        indexed["ranking"] = nil
+        var hash = StableHash()
+        hash.combine((try? JSONSerialization.data(withJSONObject: indexed, options: [.sortedKeys])) ?? Data())
+        return hash.hex()
     }
 
     /// The lexicon files, resolved against the schema's directory.

@@ -213,11 +213,19 @@ struct BadInputTests {
         let second = try Analyzer(options: .init(lexicons: [extra], cacheDirectory: dir))
         #expect(Date().timeIntervalSince(start) < 5)  // generous: only proves it does not re-parse forever
         #expect(second.lexicon.contains("泥炭地保护区"))
+        // The fingerprint an index records names the words, not the file: the same from the
+        // cache, and the same again when a touched file is parsed anew.
+        #expect(second.fingerprint == first.fingerprint)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)], ofItemAtPath: extra)
+        let touched = try Analyzer(options: .init(lexicons: [extra], cacheDirectory: dir))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("lexicon-") }.count == 2)
+        #expect(touched.fingerprint == first.fingerprint)
         Thread.sleep(forTimeInterval: 0.01)
         try Data("红树林恢复区\n".utf8).write(to: URL(fileURLWithPath: extra))
         let third = try Analyzer(options: .init(lexicons: [extra], cacheDirectory: dir))
         #expect(third.lexicon.contains("红树林恢复区"))
         #expect(!third.lexicon.contains("泥炭地保护区"))
+        #expect(third.fingerprint != first.fingerprint)
     }
 }
 

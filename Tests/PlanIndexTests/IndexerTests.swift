@@ -77,6 +77,39 @@ struct IndexerTests {
         try checkConsistent()
     }
 
+    @Test("an edited schema rule reindexes unchanged files; a ranking edit does not")
+    func schemaEdited() throws {
+        // The shipped schema, loaded from elsewhere (its lexicon by absolute path).
+        let shipped = try String(contentsOfFile: Paths.schemas + "/un-plan.json", encoding: .utf8)
+            .replacingOccurrences(of: "\"lexicon/un-terms.txt\"", with: "\"\(Paths.schemas)/lexicon/un-terms.txt\"")
+            .replacingOccurrences(of: "\"synonyms.txt\"", with: "\"\(Paths.schemas)/synonyms.txt\"")
+        func index(_ json: String) throws -> IndexSummary {
+            try scratch.write("schema.json", json)
+            let indexer = try Indexer(databasePath: db, schema: try Schema.load(path: scratch.path + "/schema.json"),
+                                      analyzer: XapianNgramAnalyzer(), durable: false)
+            let summary = try indexer.index(paths: [plans])
+            try indexer.close()
+            return summary
+        }
+        #expect(try index(shipped).added == 2)
+        #expect(try indexed().filter { $0.section.document == "sub/b.txt" }.allSatisfy { $0.section.heading == ["战略"] })
+
+        let ranking = shipped.replacingOccurrences(of: "\"list_penalty\": 0.4", with: "\"list_penalty\": 0.2")
+        #expect(ranking != shipped)
+        let reranked = try index(ranking)
+        #expect(reranked.unchanged == 2 && reranked.updated == 0)
+
+        // A new noise rule: the heading line 战略 becomes noise, in files that did not change.
+        let noise = shipped.replacingOccurrences(of: "\"noise\": [", with: "\"noise\": [ { \"name\": \"strategy\", \"pattern\": \"^战略$\" },")
+        #expect(noise != shipped)
+        let edited = try index(noise)
+        #expect(edited.updated == 2 && edited.unchanged == 0)
+        #expect(try indexed().filter { $0.section.document == "sub/b.txt" }.allSatisfy { $0.section.heading.isEmpty })
+        let again = try index(noise)
+        #expect(again.unchanged == 2 && again.updated == 0)
+        try checkConsistent()
+    }
+
     @Test("touching a file without changing it is not a change")
     func touched() throws {
         _ = try run()

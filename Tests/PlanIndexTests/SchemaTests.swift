@@ -53,6 +53,38 @@ struct SchemaTests {
         }
     }
 
+    struct Edit: CustomTestStringConvertible, Sendable {
+        var name: String
+        var json: String
+        /// Whether documents indexed under the first schema must be indexed again.
+        var reindexes: Bool
+        var testDescription: String { name }
+    }
+
+    static let fingerprintBase = #"{"name": "x", "noise": [{"name": "url", "pattern": "^https?://"}], "ranking": {"b": 0.5}}"#
+    static let edits: [Edit] = [
+        Edit(name: "the same rules, laid out and ordered otherwise",
+             json: "{\n  \"ranking\": { \"b\": 0.5 },\n  \"noise\": [ { \"pattern\": \"^https?://\", \"name\": \"url\" } ],\n  \"name\": \"x\"\n}", reindexes: false),
+        Edit(name: "a ranking parameter (searching alone reads it)",
+             json: #"{"name": "x", "noise": [{"name": "url", "pattern": "^https?://"}], "ranking": {"b": 0.7}}"#, reindexes: false),
+        Edit(name: "a description", json: #"{"name": "x", "description": "d", "noise": [{"name": "url", "pattern": "^https?://"}], "ranking": {"b": 0.5}}"#,
+             reindexes: false),
+        Edit(name: "a noise rule", json: #"{"name": "x", "noise": [{"name": "url", "pattern": "^https?://\\S+$"}], "ranking": {"b": 0.5}}"#,
+             reindexes: true),
+        Edit(name: "a paragraph rule", json: #"{"name": "x", "noise": [{"name": "url", "pattern": "^https?://"}], "paragraphs": {"max_chars": 900}, "ranking": {"b": 0.5}}"#,
+             reindexes: true),
+    ]
+
+    @Test("the index fingerprint changes with the rules that split and index, not with layout or ranking", arguments: edits)
+    func fingerprint(_ edit: Edit) throws {
+        let scratch = try Scratch()
+        try scratch.write("a.json", Self.fingerprintBase)
+        try scratch.write("b.json", edit.json)
+        let a = try Schema.load(path: scratch.path + "/a.json")
+        let b = try Schema.load(path: scratch.path + "/b.json")
+        #expect((a.indexFingerprint != b.indexFingerprint) == edit.reindexes)
+    }
+
     @Test("a missing schema file is a clear error")
     func missingFile() {
         #expect(throws: SchemaError.self) { try Schema.load(path: "/nonexistent/schema.json") }

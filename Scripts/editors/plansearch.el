@@ -70,7 +70,11 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
             (insert (format "%s:%d: %s%s — " (gethash "file" hit) (gethash "line" hit)
                             (or (car (last heading)) "")
                             (if (stringp para) (concat " ¶" para) "")))
-            (insert (plansearch--snippet hit) "\n"))))
+            (insert (plansearch--snippet hit) "\n")
+            ;; The same text elsewhere (the ITC plan repeats the UN plan's paragraphs): one line
+            ;; per copy, so RET and `next-error' reach each place.
+            (dolist (copy (append (gethash "copies" hit) nil))
+              (insert (format "%s:%d:   same text as above\n" (gethash "file" copy) (gethash "line" copy)))))))
       (grep-mode)
       (setq-local compilation-search-path nil)
       (goto-char (point-min)))

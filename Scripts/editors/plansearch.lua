@@ -34,6 +34,11 @@ local function quickfix_items(result)
     local para = hit.para and (' ¶' .. hit.para) or ''
     local snippet = (hit.snippet or ''):gsub('\n', ' ')
     table.insert(items, { filename = hit.file, lnum = hit.line, col = 1, text = heading .. para .. ' — ' .. snippet })
+    -- The same text elsewhere (the ITC plan repeats the UN plan's paragraphs): an entry per
+    -- copy, so :cnext reaches each place.
+    for _, copy in ipairs(hit.copies or {}) do
+      table.insert(items, { filename = copy.file, lnum = copy.line, col = 1, text = '  same text as above' })
+    end
   end
   return items
 end

@@ -1,8 +1,9 @@
 ;;; test-plansearch.el --- Run plansearch.el against a real daemon  -*- lexical-binding: t; -*-
 ;; emacs --batch -Q -l plansearch.el -l test-plansearch.el, with PLANSEARCH_SOCKET,
-;; PLANSEARCH_QUERY, PLANSEARCH_EXPECT_FILE and PLANSEARCH_EXPECT_LINE set.  Exits 0 when the
-;; *plansearch* buffer holds the expected file and line and `next-error' visits it, and a missing
-;; socket gives a clear error; otherwise exits 1 with a message.
+;; PLANSEARCH_QUERY, PLANSEARCH_EXPECT_FILE and PLANSEARCH_EXPECT_LINE set (and
+;; PLANSEARCH_EXPECT_COPY, FILE:LINE of the hit's copy, when it has one).  Exits 0 when the
+;; *plansearch* buffer holds the expected file and line (and the copy's line) and `next-error'
+;; visits it, and a missing socket gives a clear error; otherwise exits 1 with a message.
 
 (defun plansearch-test--fail (fmt &rest args)
   (princ (concat "FAIL: " (apply #'format fmt args) "\n") #'external-debugging-output)
@@ -20,6 +21,11 @@
     (with-current-buffer buffer
       (unless (string-match-p (regexp-quote (format "%s:%d:" file line)) (buffer-string))
         (plansearch-test--fail "no hit for %s:%d in:\n%s" file line (buffer-string)))
+      ;; A copy of the hit elsewhere, when the test names one, is a line of its own.
+      (let ((copy (getenv "PLANSEARCH_EXPECT_COPY")))
+        (when (and copy (not (string-empty-p copy))
+                   (not (string-match-p (concat "^" (regexp-quote copy) ":   same text as above$") (buffer-string))))
+          (plansearch-test--fail "no line for the copy %s in:\n%s" copy (buffer-string))))
       (unless (text-property-any (point-min) (point-max) 'face 'plansearch-match)
         (let ((found nil) (pos (point-min)))
           (while (and (not found) (< pos (point-max)))

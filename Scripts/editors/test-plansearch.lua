@@ -1,6 +1,7 @@
 -- Run: PLANSEARCH_SOCKET=... PLANSEARCH_QUERY=... PLANSEARCH_EXPECT_FILE=... PLANSEARCH_EXPECT_LINE=...
+--      [PLANSEARCH_EXPECT_COPY=FILE:LINE of the hit's copy]
 --      nvim --headless -u NONE -c 'luafile Scripts/editors/test-plansearch.lua'
--- Exits 0 when the real search put the expected file and line in the quickfix list and :cc 1
+-- Exits 0 when the real search put the expected file and line (and the copy's) in the quickfix list and :cc 1
 -- jumped there, and a missing socket was reported promptly; otherwise exits 1 with a message.
 local dir = debug.getinfo(1, 'S').source:sub(2):match('(.*/)')
 package.path = dir .. '?.lua;' .. package.path
@@ -23,6 +24,15 @@ for _, item in ipairs(vim.fn.getqflist()) do
   if vim.fn.bufname(item.bufnr) == expect_file and item.lnum == expect_line then found = true end
 end
 if not found then return fail('no entry for ' .. expect_file .. ':' .. expect_line) end
+-- A copy of the hit elsewhere, when the test names one ("FILE:LINE"), is an entry of its own.
+local copy = vim.env.PLANSEARCH_EXPECT_COPY
+if copy and copy ~= '' then
+  local has_copy = false
+  for _, item in ipairs(vim.fn.getqflist()) do
+    if vim.fn.bufname(item.bufnr) .. ':' .. item.lnum == copy and item.text:find('same text as above', 1, true) then has_copy = true end
+  end
+  if not has_copy then return fail('no entry for the copy ' .. copy) end
+end
 vim.cmd('cc 1')
 if vim.fn.expand('%:p') ~= expect_file or vim.fn.line('.') ~= expect_line then
   return fail(':cc 1 went to ' .. vim.fn.expand('%:p') .. ':' .. vim.fn.line('.'))

@@ -13,7 +13,8 @@ final class DaemonHarness {
 
     /// Starts the daemon over a few short plans (or `plans` given) and waits until it answers.
     /// With `shards`, the plans are first indexed into that many shards (`plansearch index --shards`).
-    init(extraArguments: [String] = [], plans given: String? = nil, shards: Int? = nil) throws {
+    /// `extraPlans` (file name: text) are written beside the few short plans.
+    init(extraArguments: [String] = [], plans given: String? = nil, shards: Int? = nil, extraPlans: [String: String] = [:]) throws {
         dir = try TempDir()
         socket = dir.path + "/s.sock"
         db = dir.path + "/db"
@@ -27,6 +28,7 @@ final class DaemonHarness {
              13.6 电子商务和青年企业家。 \n
             """.utf8).write(to: URL(fileURLWithPath: plans + "/itc.txt"))
             try Data(" 1.1 大会和会议管理部的任务。妇女参与。 \n".utf8).write(to: URL(fileURLWithPath: plans + "/un.txt"))
+            for (name, text) in extraPlans { try Data(text.utf8).write(to: URL(fileURLWithPath: plans + "/" + name)) }
         }
         if let shards {
             let indexed = try Binary.run(["index", "--db", db, "--shards", "\(shards)", plans])

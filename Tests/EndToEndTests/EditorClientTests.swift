@@ -31,33 +31,50 @@ struct EditorClientTests {
         return (p.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 
-    func environment(_ d: DaemonHarness, query: String, line: Int) -> [String: String] {
-        ["PLANSEARCH_SOCKET": d.socket, "PLANSEARCH_QUERY": query,
-         "PLANSEARCH_EXPECT_FILE": d.plans + "/itc.txt", "PLANSEARCH_EXPECT_LINE": "\(line)"]
+    /// A copy of itc.txt's paragraph 13.6 under another number: the hit for 电子商务 lists it.
+    static let copy = ["copy.txt": " 10.50 电子商务和青年企业家。 \n"]
+
+    /// What the editor must show for `query`: the best hit's file and line, and where its copy
+    /// is (asked of the daemon: the two copies weigh the same, so either may be the hit).
+    func environment(_ d: DaemonHarness, query: String) throws -> [String: String] {
+        let response = try RawClient(d.socket).request(
+            #"{"id":1,"method":"search","params":{"query":"\#(query.replacingOccurrences(of: "\"", with: "\\\""))","limit":1}}"#)
+        let hit = try #require(response.hits.first)
+        let copies = (hit["copies"] as? [[String: Any]]) ?? []
+        return ["PLANSEARCH_SOCKET": d.socket, "PLANSEARCH_QUERY": query,
+                "PLANSEARCH_EXPECT_FILE": try #require(hit["file"] as? String),
+                "PLANSEARCH_EXPECT_LINE": "\(try #require(hit["line"] as? Int))",
+                "PLANSEARCH_EXPECT_COPY": copies.map { "\($0["file"] as? String ?? ""):\($0["line"] as? Int ?? 0)" }.first ?? ""]
     }
+
+    /// The hit for 电子商务 has a copy; the one for the phrase has none.
+    static let queries: [(query: String, copies: Bool)] = [("电子商务", true), ("\"必不可少\"", false)]
 
     @Test("Neovim: :PlanSearch fills the quickfix list and :cc jumps to the line", .enabled(if: which("nvim") != nil))
     func neovim() throws {
-        let d = try DaemonHarness()
+        let d = try DaemonHarness(extraPlans: Self.copy)
         defer { d.stopAndCollectLog() }
         let nvim = try #require(Self.which("nvim"))
         let script = Binary.root + "/Scripts/editors/test-plansearch.lua"
-        for (query, line) in [("电子商务", 11), ("\"必不可少\"", 7)] {
-            let (status, output) = try Self.run(nvim, ["--headless", "-u", "NONE", "-c", "luafile \(script)"],
-                                                environment: environment(d, query: query, line: line))
+        for (query, copies) in Self.queries {
+            let environment = try environment(d, query: query)
+            #expect(environment["PLANSEARCH_EXPECT_COPY"]?.isEmpty == !copies)
+            let (status, output) = try Self.run(nvim, ["--headless", "-u", "NONE", "-c", "luafile \(script)"], environment: environment)
             #expect(status == 0, "\(query): \(output)")
         }
     }
 
     @Test("Emacs: M-x plansearch fills a grep-mode buffer and next-error jumps to the line", .enabled(if: which("emacs") != nil))
     func emacs() throws {
-        let d = try DaemonHarness()
+        let d = try DaemonHarness(extraPlans: Self.copy)
         defer { d.stopAndCollectLog() }
         let emacs = try #require(Self.which("emacs"))
         let editors = Binary.root + "/Scripts/editors"
-        for (query, line) in [("电子商务", 11), ("\"必不可少\"", 7)] {
+        for (query, copies) in Self.queries {
+            let environment = try environment(d, query: query)
+            #expect(environment["PLANSEARCH_EXPECT_COPY"]?.isEmpty == !copies)
             let (status, output) = try Self.run(emacs, ["--batch", "-Q", "-l", editors + "/plansearch.el", "-l", editors + "/test-plansearch.el"],
-                                                environment: environment(d, query: query, line: line))
+                                                environment: environment)
             #expect(status == 0, "\(query): \(output)")
         }
     }

@@ -36,6 +36,7 @@ public struct Lexicon: Sendable {
         }
         return sum ^ UInt64(maxWordLength)
     }
+
     /// Frequency given to project-lexicon words without one: high enough that the domain word
     /// wins over splitting it.
     public static let domainFrequency: UInt32 = 200_000

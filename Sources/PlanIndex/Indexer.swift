@@ -5,6 +5,9 @@ import XapianKit
 public struct IndexSummary: Codable, Sendable, Hashable {
     public var added = 0
     public var updated = 0
+    /// Of `updated`: documents whose file had not changed, indexed again because what they were
+    /// indexed under had (an edited schema rule, a lexicon, a new PlanSearch).
+    public var rulesChanged = 0
     public var unchanged = 0
     public var removed = 0
     public var renamed = 0
@@ -26,6 +29,7 @@ public struct IndexSummary: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case added, updated, unchanged, removed, renamed, failed
+        case rulesChanged = "rules_changed"
         case sectionsAdded = "sections_added", sectionsRemoved = "sections_removed"
         case documents, sections, seconds, failures
     }
@@ -266,10 +270,11 @@ public final class Indexer {
         }
         summary.sectionsRemoved += previous
         summary.sectionsAdded += built.count
-        if existing == nil {
-            summary.added += 1
-        } else {
+        if let existing {
             summary.updated += 1
+            if existing.hash == source.contentHash, existing.file == file { summary.rulesChanged += 1 }
+        } else {
+            summary.added += 1
         }
     }
 

@@ -133,6 +133,7 @@ extension IndexSummary {
         func combine(_ a: inout Int, _ b: Int) { a = sameDocuments ? max(a, b) : a + b }
         combine(&added, other.added)
         combine(&updated, other.updated)
+        combine(&rulesChanged, other.rulesChanged)
         combine(&unchanged, other.unchanged)
         combine(&removed, other.removed)
         combine(&renamed, other.renamed)

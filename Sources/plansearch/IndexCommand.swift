@@ -53,7 +53,8 @@ struct IndexCommand: ParsableCommand {
 
 enum SummaryText {
     static func render(_ s: IndexSummary) -> String {
-        var lines = ["documents: \(s.added) added, \(s.updated) updated, \(s.unchanged) unchanged, "
+        let rules = s.rulesChanged > 0 ? " (\(s.rulesChanged) of them reindexed under changed rules)" : ""
+        var lines = ["documents: \(s.added) added, \(s.updated) updated\(rules), \(s.unchanged) unchanged, "
                      + "\(s.removed) removed, \(s.renamed) renamed, \(s.failed) failed",
                      "sections:  \(s.sectionsAdded) added, \(s.sectionsRemoved) removed; "
                      + "index holds \(s.documents) documents, \(s.sections) sections",

@@ -47,8 +47,17 @@ struct EditorClientTests {
                 "PLANSEARCH_EXPECT_COPY": copies.map { "\($0["file"] as? String ?? ""):\($0["line"] as? Int ?? 0)" }.first ?? ""]
     }
 
-    /// The hit for 电子商务 has a copy; the one for the phrase has none.
-    static let queries: [(query: String, copies: Bool)] = [("电子商务", true), ("\"必不可少\"", false)]
+    /// The line of itc.txt each query finds (as the hit or as its copy); the hit for 电子商务
+    /// has a copy, the one for the phrase has none.
+    static let queries: [(query: String, line: Int, copies: Bool)] = [("电子商务", 11, true), ("\"必不可少\"", 7, false)]
+
+    /// Checks what the daemon answered before an editor shows it.
+    func check(_ environment: [String: String], _ d: DaemonHarness, line: Int, copies: Bool) {
+        #expect(environment["PLANSEARCH_EXPECT_COPY"]?.isEmpty == !copies)
+        let shown = ["\(environment["PLANSEARCH_EXPECT_FILE"] ?? ""):\(environment["PLANSEARCH_EXPECT_LINE"] ?? "")",
+                     environment["PLANSEARCH_EXPECT_COPY"] ?? ""]
+        #expect(shown.contains("\(d.plans)/itc.txt:\(line)"), "\(shown)")
+    }
 
     @Test("Neovim: :PlanSearch fills the quickfix list and :cc jumps to the line", .enabled(if: which("nvim") != nil))
     func neovim() throws {
@@ -56,9 +65,9 @@ struct EditorClientTests {
         defer { d.stopAndCollectLog() }
         let nvim = try #require(Self.which("nvim"))
         let script = Binary.root + "/Scripts/editors/test-plansearch.lua"
-        for (query, copies) in Self.queries {
+        for (query, line, copies) in Self.queries {
             let environment = try environment(d, query: query)
-            #expect(environment["PLANSEARCH_EXPECT_COPY"]?.isEmpty == !copies)
+            check(environment, d, line: line, copies: copies)
             let (status, output) = try Self.run(nvim, ["--headless", "-u", "NONE", "-c", "luafile \(script)"], environment: environment)
             #expect(status == 0, "\(query): \(output)")
         }
@@ -70,9 +79,9 @@ struct EditorClientTests {
         defer { d.stopAndCollectLog() }
         let emacs = try #require(Self.which("emacs"))
         let editors = Binary.root + "/Scripts/editors"
-        for (query, copies) in Self.queries {
+        for (query, line, copies) in Self.queries {
             let environment = try environment(d, query: query)
-            #expect(environment["PLANSEARCH_EXPECT_COPY"]?.isEmpty == !copies)
+            check(environment, d, line: line, copies: copies)
             let (status, output) = try Self.run(emacs, ["--batch", "-Q", "-l", editors + "/plansearch.el", "-l", editors + "/test-plansearch.el"],
                                                 environment: environment)
             #expect(status == 0, "\(query): \(output)")

@@ -16,7 +16,10 @@ public final class DaemonClient {
 
     /// Connects, or throws a `no_daemon` failure that says how to start one.
     public init(socketPath: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // The socket is ours to close until it connects: `self.fd` is set last, because once
+        // every stored property is set a throwing init also runs deinit, which would close the
+        // descriptor a second time (by then perhaps another thread's file).
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(code: "no_daemon", message: "cannot create a socket") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -37,6 +40,7 @@ public final class DaemonClient {
             close(fd)
             throw Failure(code: "no_daemon", message: "no PlanSearch daemon at \(socketPath) (\(reason)); start one with: plansearch serve --db DIR PLANS...")
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }

@@ -74,7 +74,9 @@ final class RawClient {
     private var buffer: [UInt8] = []
 
     init(_ path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // `self.fd` is set only once connected: a throwing init of a fully initialised object
+        // also runs deinit, and closing twice can close another test's file (seen as EBADF).
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -84,11 +86,13 @@ final class RawClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         if r != 0 {
+            let reason = String(cString: strerror(errno))
             close(fd)
-            throw HarnessError("connect: \(String(cString: strerror(errno)))")
+            throw HarnessError("connect: \(reason)")
         }
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
     }
 
     deinit { close(fd) }

@@ -21,15 +21,19 @@ public struct Lexicon: Sendable {
 
     public static let jiebaDictionary = "/usr/lib/python3/dist-packages/jieba/dict.txt"
 
-    /// Names the lexicon's words and frequencies, whatever order the table holds them in (it is
-    /// built from a Dictionary, whose order changes between runs): equal for equal content, so
-    /// an index can tell whether its documents were segmented with the lexicon loaded now.
-    /// Unlike the cache signature, a file only touched or copied elsewhere keeps it.
-    public var contentFingerprint: UInt64 {
+    /// Names the lexicon's words and frequencies: equal for equal content, so an index can tell
+    /// whether its documents were segmented with the lexicon loaded now. Unlike the cache
+    /// signature, a file only touched or copied elsewhere keeps it. Made once, when the words
+    /// are read (kept in the cache): summing over the table at each start cost ~0.5 s in debug
+    /// builds.
+    public let contentFingerprint: UInt64
+
+    /// Order-independent (the words come from a Dictionary, whose order changes between runs):
+    /// a mix per word (splitmix64's finaliser), summed.
+    static func fingerprint(_ words: [UInt64: UInt32], maxWordLength: Int) -> UInt64 {
         var sum: UInt64 = 0
-        for (entry, frequency) in zip(entries, frequencies) where entry.key != 0 {
-            // A mix per entry (splitmix64's finaliser), summed: order-independent.
-            var x = entry.key ^ (UInt64(frequency) &* 0x9e37_79b9_7f4a_7c15)
+        for (key, frequency) in words {
+            var x = key ^ (UInt64(frequency) &* 0x9e37_79b9_7f4a_7c15)
             x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
             x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
             sum = sum &+ (x ^ (x >> 31))
@@ -157,15 +161,18 @@ public struct Lexicon: Sendable {
         self.maxWordLength = maxWordLength
         logTotal = log(max(total, 1))
         wordCount = words.count
+        contentFingerprint = Self.fingerprint(words, maxWordLength: maxWordLength)
     }
 
-    private init(keys: [UInt64], frequencies: [UInt32], maxWordLength: Int, logTotal: Double, wordCount: Int) {
+    private init(keys: [UInt64], frequencies: [UInt32], maxWordLength: Int, logTotal: Double, wordCount: Int,
+                 contentFingerprint: UInt64) {
         entries = Self.entries(keys: keys, frequencies: frequencies)
         self.frequencies = frequencies
         mask = keys.count - 1
         self.maxWordLength = maxWordLength
         self.logTotal = logTotal
         self.wordCount = wordCount
+        self.contentFingerprint = contentFingerprint
     }
 
     /// The probe table: log-frequencies computed once here, since segmentation needs one for
@@ -220,7 +227,7 @@ public struct Lexicon: Sendable {
 
     /// Changes when any source file (path, size, modification time) or the folding option does.
     static func signature(of sources: [String], folding: Bool) throws -> UInt64 {
-        var h: UInt64 = 0x1234_5678_9abc_def1 ^ (folding ? 1 : 2) ^ 3  // format version 3
+        var h: UInt64 = 0x1234_5678_9abc_def1 ^ (folding ? 1 : 2) ^ 4  // format version 4
         for source in sources {
             let attributes: [FileAttributeKey: Any]
             do {
@@ -242,7 +249,8 @@ public struct Lexicon: Sendable {
     private func writeCache(_ file: String, directory: String, signature: UInt64) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var data = Data()
-        for v in [Self.magic, signature, UInt64(entries.count), UInt64(maxWordLength), UInt64(wordCount), logTotal.bitPattern] {
+        for v in [Self.magic, signature, UInt64(entries.count), UInt64(maxWordLength), UInt64(wordCount), logTotal.bitPattern,
+                  contentFingerprint] {
             withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) }
         }
         let keys = entries.map(\.key)
@@ -256,18 +264,19 @@ public struct Lexicon: Sendable {
 
     private static func readCache(_ file: String, signature: UInt64) throws -> Lexicon? {
         let data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped)
-        guard data.count >= 48 else { return nil }
+        let header = 56
+        guard data.count >= header else { return nil }
         func word(_ i: Int) -> UInt64 { data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) } }
         guard word(0) == magic, word(1) == signature else { return nil }
         let count = Int(word(2))
-        guard count > 0, count & (count - 1) == 0, data.count == 48 + count * 12 else { return nil }
+        guard count > 0, count & (count - 1) == 0, data.count == header + count * 12 else { return nil }
         let keys: [UInt64] = data.withUnsafeBytes { raw in
-            (0..<count).map { raw.loadUnaligned(fromByteOffset: 48 + $0 * 8, as: UInt64.self) }
+            (0..<count).map { raw.loadUnaligned(fromByteOffset: header + $0 * 8, as: UInt64.self) }
         }
         let frequencies: [UInt32] = data.withUnsafeBytes { raw in
-            (0..<count).map { raw.loadUnaligned(fromByteOffset: 48 + count * 8 + $0 * 4, as: UInt32.self) }
+            (0..<count).map { raw.loadUnaligned(fromByteOffset: header + count * 8 + $0 * 4, as: UInt32.self) }
         }
         return Lexicon(keys: keys, frequencies: frequencies, maxWordLength: Int(word(3)),
-                       logTotal: Double(bitPattern: word(5)), wordCount: Int(word(4)))
+                       logTotal: Double(bitPattern: word(5)), wordCount: Int(word(4)), contentFingerprint: word(6))
     }
 }

@@ -8,7 +8,6 @@ public struct PlanDocumentAnalyzer: DocumentAnalyzer {
 
     public init(analyzer: Analyzer) { self.analyzer = analyzer }
 
-    /// Reads the whole lexicon (a few milliseconds): the indexer asks once.
     public var fingerprint: String { analyzer.fingerprint }
 
     public func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,

@@ -49,7 +49,8 @@ public final class Analyzer: Sendable {
 
     /// Bumped when a change to this analyzer gives the same text other terms (segmentation,
     /// normalisation, which sub-words are kept): indexes built before are then indexed again.
-    public static let termsVersion = 1
+    /// 2: fields without positions keep only the Han characters that are words alone.
+    public static let termsVersion = 2
 
     /// What decides the terms a text gets: this code's version, folding and the lexicon's
     /// content. An index records it and reindexes documents analysed under another.
@@ -436,10 +437,16 @@ public final class Analyzer: Sendable {
         state.segment.next.withUnsafeBufferPointer { next in
         state.segment.wordRange.withUnsafeBufferPointer { wordRange in
         state.segment.wordEnds.withUnsafeBufferPointer { wordEnds in
+            var wordStart = 0
             for k in 0..<m {
                 let index = indices[k]
+                var alone = false
+                if k == wordStart {  // segments tile the run: the next one starts where this ends
+                    wordStart = Int(next[k])
+                    alone = wordStart == k + 1
+                }
                 sink.add(TermView(bytes: encode(chars, k, k + 1), scalar: chars[k], position: position, start: origin[index],
-                                  end: origin[index + 1], kind: .han))
+                                  end: origin[index + 1], kind: .han, standsAlone: alone))
                 position += 1
             }
             var a = 0

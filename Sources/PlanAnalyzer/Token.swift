@@ -40,6 +40,15 @@ public struct TermView {
     public let start: Int
     public let end: Int
     public let kind: Token.Kind
+    /// A Han character that the segmentation made a word by itself (和, 水), not part of a
+    /// longer word.
+    public internal(set) var standsAlone = false
+
+    /// Whether a field indexed without positions keeps this term: every term but a Han
+    /// character inside a longer word. Without positions such a character can never be part of
+    /// a phrase, so it could only match a query of that one character, and a query word of one
+    /// character is one the segmentation left alone.
+    public var keptWithoutPositions: Bool { kind != .han || standsAlone }
 
     /// The term as a String (a copy of the bytes).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
@@ -58,7 +67,8 @@ struct ClosureSink: TermSink {
 
 /// A text's terms as a document takes them: positioned terms (bytes, lengths, positions) and
 /// terms without a position (bytes, lengths), each list in the analyzer's order. With
-/// `positional` false, every term goes to the second list.
+/// `positional` false, every term goes to the second list, except the Han characters inside
+/// longer words (see ``TermView/keptWithoutPositions``), which are only counted in `unindexed`.
 public struct TermBatch: TermSink, Sendable {
     public var positional: Bool
     public var postingBytes: [UInt8] = []
@@ -66,6 +76,8 @@ public struct TermBatch: TermSink, Sendable {
     public var positions: [UInt32] = []
     public var termBytes: [UInt8] = []
     public var termLengths: [UInt32] = []
+    /// Occurrences left out (unpositioned only): the text's length for ranking still counts them.
+    public var unindexed = 0
 
     public init(positional: Bool = true) { self.positional = positional }
 
@@ -75,10 +87,15 @@ public struct TermBatch: TermSink, Sendable {
         positions.removeAll(keepingCapacity: true)
         termBytes.removeAll(keepingCapacity: true)
         termLengths.removeAll(keepingCapacity: true)
+        unindexed = 0
     }
 
     @inline(__always)
     mutating func add(_ term: TermView) {
+        if !positional && !term.keptWithoutPositions {
+            unindexed += 1
+            return
+        }
         if positional && term.position > 0 {
             postingBytes.append(contentsOf: term.bytes)
             postingLengths.append(UInt32(truncatingIfNeeded: term.bytes.count))

@@ -33,6 +33,9 @@ extension DocumentAnalyzer {
 public struct AnalysisScratch: Sendable {
     var analyzer = Analyzer.Scratch()
     var batch = TermBatch()
+    /// The wdf of the occurrences counted but not indexed since it was last reset (see
+    /// `IndexLayout.unindexedLengthTerm`).
+    var unindexedLength: UInt32 = 0
     public init() {}
 
     /// Term bytes beyond which the batch is let go after a text (a huge line), rather than

@@ -24,6 +24,14 @@ public struct IndexLayout: Sendable {
     /// Positions between fields, so that no phrase can match across a field boundary.
     static let fieldGap: UInt32 = 100
 
+    /// Stands for the occurrences an analyzer counted but did not index (the heading path's and
+    /// title's characters inside words, see `TermView.keptWithoutPositions`), as its wdf. Xapian
+    /// measures a section's length, which BM25 divides by, as the sum of its terms' wdf; with
+    /// this term that length still counts the heading path and title character by character.
+    /// No search asks for it, and no field can make it: prefixes are letters and terms never
+    /// hold a space.
+    static let unindexedLengthTerm = " unindexed"
+
     public func sectionTerm(_ id: String) -> String { schema.filters.section + id }
     public func documentTerm(_ id: String) -> String { schema.filters.document + id }
     public func kindTerm(_ kind: String) -> String { schema.filters.kind + kind }

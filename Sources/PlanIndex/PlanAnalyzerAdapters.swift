@@ -28,6 +28,7 @@ public struct PlanDocumentAnalyzer: DocumentAnalyzer {
                              positions: scratch.batch.positions, wdfIncrement: wdf)
         document.addTerms(prefix: prefixBytes, bytes: scratch.batch.termBytes, lengths: scratch.batch.termLengths,
                           wdfIncrement: wdf)
+        scratch.unindexedLength += wdf * UInt32(truncatingIfNeeded: scratch.batch.unindexed)
         if max(scratch.batch.postingBytes.capacity, scratch.batch.termBytes.capacity) > AnalysisScratch.keptBytes {
             scratch.batch = TermBatch()
         }

@@ -24,6 +24,7 @@ public struct SectionDocumentBuilder: Sendable {
                          scratch: inout AnalysisScratch) throws -> Document {
         let schema = layout.schema
         var doc = Document()
+        scratch.unindexedLength = 0
         let fields = schema.fields
         let body = fields.body.weight > 0 ? UInt32(fields.body.weight) : 1
         _ = analyzer.index(section.text, prefix: fields.body.prefix, wdf: body, from: 1, positional: true, into: &doc,
@@ -42,6 +43,9 @@ public struct SectionDocumentBuilder: Sendable {
         if !document.title.isEmpty, fields.title.weight > 0 {
             _ = analyzer.index(document.title, prefix: fields.title.prefix, wdf: UInt32(fields.title.weight), from: 1,
                                positional: false, into: &doc, scratch: &scratch)
+        }
+        if scratch.unindexedLength > 0 {
+            doc.addTerm(IndexLayout.unindexedLengthTerm, wdfIncrement: scratch.unindexedLength)
         }
         if let para = section.paragraph {
             doc.addTerm(fields.paragraph.prefix + para.lowercased(), wdfIncrement: 0)

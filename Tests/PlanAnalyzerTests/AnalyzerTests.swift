@@ -313,12 +313,54 @@ struct ScratchReuseTests {
     @Test("the terms agree with the Token API")
     func sameTermsAsTokens() {
         var scratch = Analyzer.Scratch()
-        var batch = TermBatch(positional: false)
+        var batch = TermBatch(positional: true)
+        var unpositioned = TermBatch(positional: false)
         for text in Self.texts {
             analyzer.analyzeTerms(text, into: &batch, scratch: &scratch)
+            analyzer.analyzeTerms(text, into: &unpositioned, scratch: &scratch)
             let tokens = analyzer.tokens(text)
-            #expect(batch.termBytes == tokens.flatMap { Array($0.term.utf8) })
-            #expect(batch.termLengths == tokens.map { UInt32($0.term.utf8.count) })
+            var kept: [Bool] = []
+            _ = analyzer.analyzeTerms(text) { kept.append($0.keptWithoutPositions) }
+            #expect(kept.count == tokens.count)
+            let positioned = tokens.filter { $0.position > 0 }, other = tokens.filter { $0.position == 0 }
+            #expect(batch.postingBytes == positioned.flatMap { Array($0.term.utf8) })
+            #expect(batch.positions == positioned.map(\.position))
+            #expect(batch.termBytes == other.flatMap { Array($0.term.utf8) })
+            #expect(batch.unindexed == 0)
+            let indexed = zip(tokens, kept).filter(\.1).map(\.0)
+            #expect(unpositioned.termBytes == indexed.flatMap { Array($0.term.utf8) })
+            #expect(unpositioned.termLengths == indexed.map { UInt32($0.term.utf8.count) })
+            #expect(unpositioned.positions.isEmpty)
+            #expect(unpositioned.unindexed == tokens.count - indexed.count)
         }
+    }
+}
+
+@Suite("Fields without positions")
+struct UnpositionedFieldTests {
+    static let cases: [(text: String, kept: [String], unindexed: Int)] = [
+        // Characters inside words go (no phrase can use them without positions); a character the
+        // segmentation leaves alone (和, 水, 国) stays, for a one-character query word.
+        ("次级方案 1 妇女经济赋权和水", ["次级方案", "次级", "方案", "1", "和", "水", "妇女", "经济", "赋权"], 10),
+        ("国", ["国"], 0),
+        ("妇女", ["妇女"], 2),
+        // Latin tokens and their parts are all kept.
+        ("COVID-19 应对", ["covid-19", "covid", "19", "应对"], 2),
+        ("", [], 0),
+    ]
+
+    @Test("only Han characters inside longer words are left out, and counted", arguments: cases)
+    func kept(_ c: (text: String, kept: [String], unindexed: Int)) {
+        var batch = TermBatch(positional: false)
+        analyzer.analyzeTerms(c.text, into: &batch)
+        var terms: [String] = []
+        var offset = 0
+        for length in batch.termLengths {
+            terms.append(String(decoding: batch.termBytes[offset..<offset + Int(length)], as: UTF8.self))
+            offset += Int(length)
+        }
+        #expect(terms == c.kept)
+        #expect(batch.unindexed == c.unindexed)
+        #expect(batch.positions.isEmpty && batch.postingBytes.isEmpty)
     }
 }

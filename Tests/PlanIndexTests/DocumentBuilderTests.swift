@@ -27,3 +27,47 @@ struct DocumentBuilderScratchTests {
         }
     }
 }
+
+@Suite("Heading path and title terms", .enabled(if: Paths.hasCorpus))
+struct HeadingTermTests {
+    @Test("headings and titles keep words, not the characters inside them, and a section's length still counts those")
+    func charactersInsideWords() throws {
+        let schema = try loadSchema("un-plan")
+        let layout = IndexLayout(schema: schema)
+        let builder = SectionDocumentBuilder(layout: layout, analyzer: try AnalyzerChoice.plansearch.make(for: schema))
+        let analyzer = try AnalyzerChoice.planAnalyzer(for: schema)
+        let fields = schema.fields
+        let path = Paths.corpus + "/itc-programme-plan-2021.txt"
+        let document = Sectioner(schema: schema).split(text: try SourceReader().read(path).text, documentID: "itc",
+                                                       file: path)
+        let sections = Array(document.sections.filter(\.isIndexed).prefix(150))
+        let scratch = try Scratch()
+        let writer = try WritableDatabase(path: scratch.path + "/db", mode: .createOrOverwrite)
+        let ids = try sections.map { try writer.add(try builder.document(for: $0, of: document)) }
+        try writer.commit()
+        let database = try Database(path: scratch.path + "/db")
+        var leftOut = 0
+        for (section, id) in zip(sections, ids) {
+            let heading = zip(section.heading, section.headingTitles).map { $1.isEmpty ? $0 : "\($0) \($1)" }
+                .joined(separator: "\n")
+            // Every occurrence the analyzer makes, indexed or not, weighed by its field.
+            var expectedLength = 0
+            var alone: Set<String> = [], inside: Set<String> = []
+            for (text, weight, prefix) in [(section.text, fields.body.weight, nil), (heading, fields.heading.weight, fields.heading.prefix),
+                                           (document.title, fields.title.weight, fields.title.prefix)] where !text.isEmpty {
+                _ = analyzer.analyzeTerms(text) { view in
+                    expectedLength += weight
+                    guard let prefix, view.kind == .han else { return }
+                    if view.keptWithoutPositions { alone.insert(prefix + view.string) } else { inside.insert(prefix + view.string) }
+                }
+            }
+            let terms = try database.document(id, includeTerms: true).terms
+            #expect(terms.reduce(0) { $0 + $1.frequency } == expectedLength, "\(section.id)")
+            let held = Set(terms.map(\.term))
+            #expect(held.isSuperset(of: alone), "\(section.id)")
+            #expect(held.intersection(inside.subtracting(alone)).isEmpty, "\(section.id)")
+            leftOut += inside.count
+        }
+        #expect(leftOut > 1000)  // the headings have words of several characters to leave out
+    }
+}

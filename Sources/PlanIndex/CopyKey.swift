@@ -16,7 +16,7 @@ public enum CopyKey {
             let numberScalars = Array(number.unicodeScalars)
             for start in section.lineStarts where start < scalars.count {
                 var i = start
-                while i < scalars.count, scalars[i].properties.isWhitespace { i += 1 }
+                while i < scalars.count, isWhitespace(scalars[i]) { i += 1 }
                 if scalars[i...].starts(with: numberScalars) {
                     skipped = i..<(i + numberScalars.count)
                     break
@@ -24,9 +24,18 @@ public enum CopyKey {
             }
         }
         var hash = StableHash()
-        for (i, scalar) in scalars.enumerated() where !skipped.contains(i) && !scalar.properties.isWhitespace {
+        for (i, scalar) in scalars.enumerated() where !skipped.contains(i) && !isWhitespace(scalar) {
             hash.combine(scalar: scalar.value)
         }
         return hash.hex(lanes: 1)
+    }
+
+    /// Unicode's White_Space, spelled out: the property lookup for every scalar of every
+    /// section was a noticeable part of building documents, and a section is almost all Han.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
     }
 }

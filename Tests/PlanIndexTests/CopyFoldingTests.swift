@@ -50,6 +50,14 @@ struct CopyKeyTests {
         #expect((a == b) == c.same)
         #expect(a.count == 16)
     }
+
+    @Test("its whitespace is Unicode's White_Space, for every scalar")
+    func whitespace() {
+        let differing = (0...0x10FFFF).compactMap(Unicode.Scalar.init).filter {
+            CopyKey.isWhitespace($0) != $0.properties.isWhitespace
+        }
+        #expect(differing.isEmpty, "\(differing.prefix(5).map { String($0.value, radix: 16) })")
+    }
 }
 
 @Suite("Copies of a section show as one hit that lists the others")

@@ -19,7 +19,8 @@ public struct IndexLayout: Sendable {
     /// copy keys, values) gives the same file and schema other sections: documents indexed
     /// before are then indexed again (see ``DocumentRecord/fingerprint``).
     /// 1: page-break table headers as noise, copy keys without a heading-led paragraph number.
-    static let sectioningVersion = 1
+    /// 2: lines holding only wide or zero-width spaces are blank (they shifted later line numbers).
+    static let sectioningVersion = 2
 
     /// Positions between fields, so that no phrase can match across a field boundary.
     static let fieldGap: UInt32 = 100

@@ -136,7 +136,7 @@ struct SourceLine {
         for scalar in line.unicodeScalars {
             var s = scalar
             if (0xFF01...0xFF5E).contains(s.value), let half = Unicode.Scalar(s.value - 0xFEE0) { s = half }
-            if s == "\u{3000}" || s == "\u{00A0}" || s == "\t" || s == "\r" { s = " " }
+            if s == "\r" || SplitState.isBlankScalar(s) { s = " " }
             if s == " " {
                 pendingSpace = !scalars.isEmpty
                 continue
@@ -375,16 +375,27 @@ struct SplitState {
         for i in sections.indices { sections[i].ordinal = i }
     }
 
-    /// `text` without leading and trailing blanks: Foundation's `.whitespaces` (Unicode space
-    /// separators, the tab, and on Linux the zero-width space), trimmed here because
-    /// Foundation's trimming bridges every line to an NSString (a tenth of sectioning time).
-    static func trimmingBlanks(_ text: Substring) -> Substring {
-        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
+    /// Blank for sectioning: spaces of every width (U+2003, the ideographic space), tabs and the
+    /// zero-width space PDF extraction leaves. One definition for whether a line is blank and for
+    /// what is trimmed from a line's text, so that a line holding only these is blank in both
+    /// (it used to count as a line of the section with no text, and every later line's number
+    /// came out one too early).
+    /// (The space separators, Zs, are spelled out: a property lookup per scalar of every line
+    /// is slow, and a test checks the list against the property.)
+    static func isBlankScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x20, 0xA0, 0x1680, 0x2000...0x200B, 0x202F, 0x205F, 0x3000: true
+        default: false
         }
+    }
+
+    /// `text` without leading and trailing blanks (Foundation's `.whitespaces` on Linux), trimmed
+    /// here because Foundation's trimming bridges every line to an NSString (a tenth of
+    /// sectioning time).
+    static func trimmingBlanks(_ text: Substring) -> Substring {
         let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
-              let last = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
+        guard let first = scalars.firstIndex(where: { !isBlankScalar($0) }),
+              let last = scalars.lastIndex(where: { !isBlankScalar($0) }) else { return "" }
         return Substring(scalars[first...last])
     }
 
@@ -397,11 +408,15 @@ struct SplitState {
         guard !lines.isEmpty else { return }
         var text = ""
         var starts: [Int] = []
+        // The lines that give the text, in step with `starts` (Section.line(atTextOffset:)
+        // pairs them by index).
+        var numbers: [Int] = []
         var length = 0
         var previousLast: Unicode.Scalar?
         for line in lines {
             let body = Self.trimmingBlanks(line.text)
             guard let first = body.unicodeScalars.first else { continue }
+            numbers.append(line.number)
             if let last = previousLast, !joinsTight(last, first) {
                 text.unicodeScalars.append(" ")
                 length += 1
@@ -411,6 +426,7 @@ struct SplitState {
             length += body.unicodeScalars.count
             previousLast = body.unicodeScalars.last
         }
+        guard !numbers.isEmpty else { return }
         var hash = StableHash()
         for part in [documentID, builder.kindName, builder.heading.joined(separator: "\u{1}"), builder.paragraph ?? "", text] {
             hash.combine(part)
@@ -423,7 +439,7 @@ struct SplitState {
         sections.append(Section(
             id: hash.hex(lanes: 1), document: documentID, kind: builder.kind, kindName: builder.kindName,
             heading: builder.heading, headingTitles: builder.headingTitles, paragraph: builder.paragraph,
-            lines: lines.map(\.number), lineStarts: starts, startOffset: first.offset,
+            lines: numbers, lineStarts: starts, startOffset: first.offset,
             endOffset: last.offset + last.scalarCount, text: text, ordinal: sections.count))
     }
 

@@ -97,6 +97,18 @@ struct SectionerTests {
         #expect(doc.title == "标题")
     }
 
+    @Test("a line of only wide or zero-width spaces is blank, and later lines keep their numbers",
+          arguments: ["\u{2003}\u{2003}", "\u{200B}", " \u{3000}\u{202F}\t"])
+    func wideSpaceLine(_ blank: String) throws {
+        let schema = try loadSchema("plain-text")
+        let text = "标题\n\n第一段第一行\n\(blank)\n第二段第一行\n第二段第二行\n"
+        let doc = Sectioner(schema: schema).split(text: text, documentID: "p.txt", file: "/p.txt")
+        #expect(doc.sections.map(\.text) == ["标题", "第一段第一行", "第二段第一行第二段第二行"])
+        #expect(doc.sections.map(\.lines) == [[1], [3], [5, 6]])
+        #expect(doc.sections.allSatisfy { $0.lines.count == $0.lineStarts.count })
+        #expect(doc.sections.last?.line(atTextOffset: 6) == 6)
+    }
+
     @Test("the same text gives the same ids; an edit changes only its own section's id")
     func stableIDs() throws {
         let schema = try loadSchema("un-plan")

@@ -177,7 +177,7 @@ public final class Router: Sendable {
             let (documents, sections) = try await readers.run { s in (try s.documents().count, try s.sectionCount()) }
             let snapshot = stats.snapshot()
             let result = StatsResult(
-                documents: documents, sections: sections, indexBytes: Self.directorySize(configuration.databasePath),
+                documents: documents, sections: sections, indexBytes: DiskUsage.bytes(under: configuration.databasePath),
                 uptimeS: (Date().timeIntervalSince(stats.started) * 10).rounded() / 10, requests: snapshot.requests,
                 errors: snapshot.errors, connections: snapshot.connections,
                 latencyMs: .init(p50: snapshot.p50, p90: snapshot.p90, p99: snapshot.p99, max: snapshot.max),
@@ -189,14 +189,6 @@ public final class Router: Sendable {
             return Response.result(id: request.id, summary)
         default:
             throw ProtocolError(.methodNotFound, "no method \"\(request.method)\" (ping, search, get, documents, stats, reindex)")
-        }
-    }
-
-    static func directorySize(_ path: String) -> Int {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return files.reduce(0) { total, name in
-            let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? NSNumber)??.intValue ?? 0
-            return total + size
         }
     }
 

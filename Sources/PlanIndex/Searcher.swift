@@ -312,7 +312,7 @@ public final class Searcher {
         var filterQueries: [Query] = []
         if !documents.isEmpty { filterQueries.append(.or(documents.map { .term(layout.documentTerm($0)) })) }
         for heading in headings {
-            filterQueries.append(headingFilter(heading))
+            filterQueries.append(try headingFilter(heading))
         }
         let excluded: [Query] = parsed.excluded.compactMap { item in
             switch item {
@@ -751,11 +751,22 @@ public final class Searcher {
         return true
     }
 
-    private func headingFilter(_ heading: String) -> Query {
+    /// The most headings one `heading:` filter may stand for.
+    static let maxHeadingMatches = 1000
+
+    private func headingFilter(_ heading: String) throws -> Query {
         let folded = layout.headingTerm(heading)
+        guard folded.count > schema.filters.heading.count else {
+            throw ProtocolError(.invalidParams, "a heading filter needs some text (heading:TEXT)")
+        }
         // A heading given in part ("次级方案 6" for "次级方案 6 贸易促进...") matches by prefix.
-        let terms = (try? database.allTerms(prefix: folded, limit: 50)) ?? []
+        let terms = try database.allTerms(prefix: folded, limit: Self.maxHeadingMatches + 1)
         if terms.isEmpty { return .term(folded) }
+        // Refused rather than cut: a filter that silently kept some of its headings would
+        // leave out sections the user asked for.
+        guard terms.count <= Self.maxHeadingMatches else {
+            throw ProtocolError(.invalidParams, "heading:\(heading) starts more than \(Self.maxHeadingMatches) headings; give more of it")
+        }
         return .or(terms.map { .term($0.term) })
     }
 

@@ -44,7 +44,7 @@ public struct ShardLayout: Sendable, Equatable {
         }
         do {
             let stored = try JSONDecoder().decode(Stored.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
-            guard (1...1024).contains(stored.count) else { throw IndexError("\(file): shard count \(stored.count) out of range") }
+            guard countRange.contains(stored.count) else { throw IndexError("\(file): shard count \(stored.count) out of range") }
             // No placement key: written before sections were spread, so documents stay whole.
             return ShardLayout(directory: directory, count: stored.count, placement: stored.placement ?? .document)
         } catch let error as IndexError {
@@ -54,8 +54,16 @@ public struct ShardLayout: Sendable, Equatable {
         }
     }
 
+    /// The shard counts an index may have.
+    public static let countRange = 1...1024
+
     /// Creates the layout file (or checks an existing one agrees).
     public static func create(_ directory: String, count: Int, placement: Placement = .section) throws -> ShardLayout {
+        // Checked before anything is written: a layout file `read` refuses would lock the
+        // directory out of every later index and serve.
+        guard countRange.contains(count) else {
+            throw IndexError("--shards must be from \(countRange.lowerBound) to \(countRange.upperBound), not \(count)")
+        }
         if let existing = try read(directory) {
             guard existing.count == count else {
                 throw IndexError("\(directory) has \(existing.count) shards, not \(count); reindex into a new directory to change it")

@@ -43,13 +43,6 @@ enum BenchSupport {
         NSTemporaryDirectory() + "plansearch-bench-\(tag)-\(UUID().uuidString)"
     }
 
-    static func directorySize(_ path: String) -> Int {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return files.reduce(0) { total, name in
-            total + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? NSNumber)??.intValue ?? 0)
-        }
-    }
-
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -146,7 +146,7 @@ struct IndexBench: ParsableCommand {
         let seconds = Indexer.seconds(ContinuousClock.now - start)
         let cpu = Self.processCPUSeconds() - cpuStart
         try writer.close()
-        let size = BenchSupport.directorySize(path)
+        let size = DiskUsage.bytes(under: path)
         return Build(mb_per_s: Double(bytes) / 1e6 / seconds, seconds: seconds, cpu_seconds: cpu, index_bytes: size,
                      index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6, sections: sections)
     }
@@ -193,7 +193,7 @@ extension IndexBench {
         if !failures.sorted().isEmpty { throw ValidationError("a shard's build failed") }
         let seconds = Indexer.seconds(ContinuousClock.now - start)
         let cpu = Self.processCPUSeconds() - cpuStart
-        let size = layout.shardPaths.reduce(0) { $0 + BenchSupport.directorySize($1) }
+        let size = layout.shardPaths.reduce(0) { $0 + DiskUsage.bytes(under: $1) }
         return Build(mb_per_s: Double(bytes) / 1e6 / seconds, seconds: seconds, cpu_seconds: cpu, index_bytes: size,
                      index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6,
                      sections: documents.reduce(0) { $0 + $1.sections.filter(\.isIndexed).count })

@@ -93,6 +93,27 @@ final class SearcherTests {
         #expect(Set(strategy.hits.compactMap(\.para)) == ["13.5", "13.6"])
         #expect(try search("最不发达 heading:战略").hits.isEmpty)
         #expect(try search("妇女", { $0.filters = .init(doc: ["itc.txt"]) }).hits.map(\.doc) == ["itc.txt"])
+        // A heading filter with no text would stand for arbitrary headings: refused.
+        for blank in ["", "  ", "\u{3000}"] {
+            #expect(throws: ProtocolError.self) { try search("妇女", { $0.filters = .init(heading: blank) }) }
+        }
+        #expect(throws: ProtocolError.self) { try search("妇女 heading:\"  \"") }
+    }
+
+    @Test("a heading filter that starts more headings than it may stand for is refused, not cut")
+    func tooManyHeadings() throws {
+        let scratch = try Scratch()
+        let count = Searcher.maxHeadingMatches + 1
+        try scratch.write("plans/many.txt", (1...count).map { " 次级方案 \($0)\n\n 1.\($0) 第\($0)段。\n" }.joined(separator: "\n"))
+        let schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema, analyzer: XapianNgramAnalyzer(), durable: false)
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+        let searcher = try Searcher(databasePath: scratch.path + "/db", schema: schema, analyzer: XapianNgramQueryAnalyzer())
+        #expect(throws: ProtocolError.self) { try searcher.search(SearchParams(query: "段 heading:次级方案")) }
+        // Narrowed down, it works: 次级方案 1, 10-19, 100-199 and 1000-1001.
+        let narrowed = try searcher.search(SearchParams(query: "段 heading:次级方案1", limit: 1000))
+        #expect(narrowed.total == 1 + 10 + 100 + 2)
     }
 
     @Test("a word that matches nothing relaxes the query and is reported missing")

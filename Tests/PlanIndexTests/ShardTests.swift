@@ -113,6 +113,28 @@ struct ShardTests {
         #expect(try layout.shardPaths.allSatisfy { try termFrequency($0, "XDa.txt") == 0 })
     }
 
+    @Test("a shard count out of range is refused before anything is written", arguments: [0, -1, 1025, 100_000])
+    func countOutOfRange(_ count: Int) throws {
+        let scratch = try Scratch()
+        let directory = scratch.path + "/db"
+        #expect(throws: IndexError.self) { try ShardLayout.create(directory, count: count) }
+        #expect(!FileManager.default.fileExists(atPath: directory))
+        // The directory is still free for a good count.
+        #expect(try ShardLayout.create(directory, count: 2).count == 2)
+    }
+
+    @Test("an index's size on disk counts the files in its shard directories")
+    func diskUsage() throws {
+        let scratch = try Scratch()
+        try scratch.write("db/plansearch-shards.json", String(repeating: "x", count: 10))
+        try scratch.write("db/shard-0/postlist.glass", String(repeating: "x", count: 1000))
+        try scratch.write("db/shard-1/postlist.glass", String(repeating: "x", count: 300))
+        try scratch.write("db/shard-1/nested/more", String(repeating: "x", count: 7))
+        #expect(DiskUsage.bytes(under: scratch.path + "/db") == 1317)
+        #expect(DiskUsage.bytes(under: scratch.path + "/db/shard-1") == 307)
+        #expect(DiskUsage.bytes(under: scratch.path + "/missing") == 0)
+    }
+
     @Test("a layout written before placement existed keeps whole documents in one shard")
     func documentPlacement() throws {
         let scratch = try Scratch()

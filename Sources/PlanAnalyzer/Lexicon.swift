@@ -190,6 +190,11 @@ public struct Lexicon: Sendable {
 
     /// Reads one lexicon file: "word frequency [tag]" (jieba) or "word [frequency]" (project
     /// lexicons, "#" comments). A malformed line is an error naming the file and line.
+    /// The longest word a lexicon may hold: as a term (at most 4 bytes a character, with a
+    /// field prefix) it stays well under Xapian's limit of about 245 bytes. The jieba
+    /// dictionary's longest word has 16 characters.
+    public static let maxWordCharacters = 48
+
     static func parse(_ path: String, general: Bool, _ add: (String, UInt32) -> Void) throws {
         let data: Data
         do {
@@ -207,21 +212,22 @@ public struct Lexicon: Sendable {
             if !general, let hash = line.firstIndex(of: "#") { line = line[..<hash] }
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if fields.isEmpty { continue }
+            let word: String, frequency: UInt32
             if general {
-                guard fields.count >= 2, let frequency = UInt32(fields[1]) else {
+                guard fields.count >= 2, let f = UInt32(fields[1]) else {
                     throw AnalyzerError("\(path):\(number): expected \"word frequency [tag]\", got \"\(line.prefix(60))\"")
                 }
-                add(String(fields[0]), frequency)
+                (word, frequency) = (String(fields[0]), f)
+            } else if fields.count > 1, let f = UInt32(fields[fields.count - 1]) {
+                (word, frequency) = (fields.dropLast().joined(), f)
             } else {
-                if fields.count == 1 {
-                    add(String(fields[0]), domainFrequency)
-                } else if let frequency = UInt32(fields[fields.count - 1]) {
-                    add(fields.dropLast().joined(), frequency)
-                } else {
-                    // A multi-word name without a frequency ("UN Women"): spaces are not part of it.
-                    add(fields.joined(), domainFrequency)
-                }
+                // A multi-word name without a frequency ("UN Women"): spaces are not part of it.
+                (word, frequency) = (fields.joined(), domainFrequency)
             }
+            guard word.unicodeScalars.count <= maxWordCharacters else {
+                throw AnalyzerError("\(path):\(number): a word of \(word.unicodeScalars.count) characters; at most \(maxWordCharacters) (a longer word could not be an index term)")
+            }
+            add(word, frequency)
         }
     }
 

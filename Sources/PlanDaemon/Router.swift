@@ -76,6 +76,9 @@ public final class Router: Sendable {
         guard !writers.isEmpty else {
             throw ProtocolError(.invalidRequest, "this daemon searches a cluster; reindex each shard where it is written")
         }
+        if let paths, paths.isEmpty {
+            throw ProtocolError(.invalidParams, "\"paths\" is empty; leave it out to reindex every root")
+        }
         let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
         guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
         // Shards are indexed in parallel, each by its own writer.

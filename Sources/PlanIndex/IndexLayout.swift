@@ -34,7 +34,27 @@ public struct IndexLayout: Sendable {
     static let unindexedLengthTerm = " unindexed"
 
     public func sectionTerm(_ id: String) -> String { schema.filters.section + id }
-    public func documentTerm(_ id: String) -> String { schema.filters.document + id }
+    public func documentTerm(_ id: String) -> String { schema.filters.document + Self.fitted(id) }
+    /// The metadata key of a document's record.
+    static func documentKey(_ id: String) -> String { documentKeyPrefix + fitted(id) }
+
+    /// Xapian refuses terms and metadata keys over about 245 bytes, and a document id is a
+    /// relative path, which can be longer (deep folders of Chinese names). An id over 200 bytes
+    /// is stood for by its first bytes (cut at a character boundary) and a hash of the whole,
+    /// the same on both sides: indexing and `doc:` filters.
+    static func fitted(_ id: String) -> String {
+        let budget = 200
+        guard id.utf8.count > budget else { return id }
+        var hash = StableHash()
+        hash.combine(id)
+        let suffix = "#" + hash.hex(lanes: 2)
+        var out = ""
+        for character in id {
+            if out.utf8.count + String(character).utf8.count + suffix.utf8.count > budget { break }
+            out.append(character)
+        }
+        return out + suffix
+    }
     public func kindTerm(_ kind: String) -> String { schema.filters.kind + kind }
     /// Heading filter terms hold the heading as written, case-folded, spaces removed, so that
     /// `heading:次级方案6` and `heading:"次级方案 6"` both match.

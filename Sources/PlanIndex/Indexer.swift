@@ -242,7 +242,7 @@ public final class Indexer {
             var record = existing
             record.size = size
             record.modified = modified
-            try writer.setMetadata(IndexLayout.documentKeyPrefix + id, Array(try JSONEncoder().encode(record)))
+            try writer.setMetadata(IndexLayout.documentKey(id), Array(try JSONEncoder().encode(record)))
             try writer.commit()
             summary.unchanged += 1
             return
@@ -266,7 +266,7 @@ public final class Indexer {
             for (section, doc) in zip(held, built) {
                 try db.replace(uniqueTerm: layout.sectionTerm(section.id), with: doc)
             }
-            try db.setMetadata(IndexLayout.documentKeyPrefix + id, recordBytes)
+            try db.setMetadata(IndexLayout.documentKey(id), recordBytes)
         }
         summary.sectionsRemoved += previous
         summary.sectionsAdded += built.count
@@ -285,7 +285,7 @@ public final class Indexer {
         let count = try writer.termFrequency(term)
         try writer.transaction { db in
             try db.delete(uniqueTerm: term)
-            try db.setMetadata(IndexLayout.documentKeyPrefix + id, [])
+            try db.setMetadata(IndexLayout.documentKey(id), [])
         }
         return count
     }

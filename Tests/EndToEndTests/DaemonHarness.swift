@@ -138,6 +138,7 @@ final class RawClient {
 
 extension Dictionary where Key == String, Value == Any {
     var errorCode: String? { (self["error"] as? [String: Any])?["code"] as? String }
+    var errorMessage: String? { (self["error"] as? [String: Any])?["message"] as? String }
     var result: [String: Any]? { self["result"] as? [String: Any] }
     var hits: [[String: Any]] { (result?["hits"] as? [[String: Any]]) ?? [] }
 }

@@ -41,6 +41,9 @@ struct DaemonTests {
         #expect(reindex.result?["unchanged"] as? Int == 2)
         let outside = try c.request(#"{"id":7,"method":"reindex","params":{"paths":["/etc"]}}"#)
         #expect(outside.errorCode == "invalid_params")
+        let none = try c.request(#"{"id":7,"method":"reindex","params":{"paths":[]}}"#)
+        #expect(none.errorCode == "invalid_params")
+        #expect(none.errorMessage?.contains("paths") == true)
 
         let filtered = try c.request(#"{"id":8,"method":"search","params":{"query":"妇女","filters":{"doc":["un.txt"]}}}"#)
         #expect(filtered.hits.map { $0["doc"] as? String } == ["un.txt"])

@@ -196,6 +196,18 @@ struct BadInputTests {
         } catch let error as AnalyzerError {
             #expect(error.description.contains("\(jiebaLike):2"))
         }
+        // A word too long to be an index term (a whole sentence pasted in) names its line; one of
+        // the longest allowed length is fine.
+        let project = dir + "/project.txt"
+        let longest = String(repeating: "贸", count: Lexicon.maxWordCharacters)
+        try Data("妇女署\n\(longest) 5\n\(longest)易\nUN Women\n".utf8).write(to: URL(fileURLWithPath: project))
+        do {
+            var words: [String] = []
+            try Lexicon.parse(project, general: false) { word, _ in words.append(word) }
+            Issue.record("a word of \(Lexicon.maxWordCharacters + 1) characters was accepted: \(words.count) words")
+        } catch let error as AnalyzerError {
+            #expect(error.description.contains("\(project):3"))
+        }
     }
 
     @Test("the compiled lexicon cache is reused and rebuilt when a source changes")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PlanProtocol
 import XapianKit
 @testable import PlanIndex
 
@@ -132,6 +133,28 @@ struct IndexerTests {
         let deleted = try run()
         #expect(deleted.removed == 1 && deleted.sectionsRemoved == 2)
         #expect(Set(try indexed().map(\.section.document)) == ["renamed.txt"])
+        try checkConsistent()
+    }
+
+    @Test("a document whose path is longer than a Xapian term is indexed, filtered by and removed")
+    func longPath() throws {
+        // Five folders of 20 Han characters (60 bytes each): an id of over 300 bytes.
+        let folders = (1...5).map { String(repeating: "长", count: 19) + "\($0)" }.joined(separator: "/")
+        let id = folders + "/计划.txt"
+        #expect(id.utf8.count > 300)
+        try scratch.write("plans/" + id, " 1.1 深层目录里的计划。 \n")
+        let first = try run()
+        #expect(first.failed == 0 && first.added == 3)
+        #expect(try indexed().contains { $0.section.document == id })
+        try checkConsistent()
+        let searcher = try Searcher(databasePath: db, schema: schema, analyzer: XapianNgramQueryAnalyzer())
+        #expect(try searcher.search(SearchParams(query: "计划", filters: .init(doc: [id]))).hits.map(\.doc) == [id])
+        #expect(try searcher.documents().contains { $0.id == id })
+        searcher.close()
+        #expect(try run().unchanged == 3)
+        try FileManager.default.removeItem(atPath: plans + "/" + id)
+        #expect(try run().removed == 1)
+        #expect(try !indexed().contains { $0.section.document == id })
         try checkConsistent()
     }
 

@@ -274,15 +274,19 @@ public struct Lexicon: Sendable {
         guard data.count >= header else { return nil }
         func word(_ i: Int) -> UInt64 { data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) } }
         guard word(0) == magic, word(1) == signature else { return nil }
-        let count = Int(word(2))
-        guard count > 0, count & (count - 1) == 0, data.count == header + count * 12 else { return nil }
+        // A damaged cache that still has the signature is rebuilt, never trusted: sizes are
+        // checked before any arithmetic on them.
+        guard let count = Int(exactly: word(2)), count > 0, count & (count - 1) == 0, count <= data.count / 12,
+              data.count == header + count * 12,
+              let maxWordLength = Int(exactly: word(3)), (1...maxWordCharacters).contains(maxWordLength),
+              let wordCount = Int(exactly: word(4)) else { return nil }
         let keys: [UInt64] = data.withUnsafeBytes { raw in
             (0..<count).map { raw.loadUnaligned(fromByteOffset: header + $0 * 8, as: UInt64.self) }
         }
         let frequencies: [UInt32] = data.withUnsafeBytes { raw in
             (0..<count).map { raw.loadUnaligned(fromByteOffset: header + count * 8 + $0 * 4, as: UInt32.self) }
         }
-        return Lexicon(keys: keys, frequencies: frequencies, maxWordLength: Int(word(3)),
-                       logTotal: Double(bitPattern: word(5)), wordCount: Int(word(4)), contentFingerprint: word(6))
+        return Lexicon(keys: keys, frequencies: frequencies, maxWordLength: maxWordLength,
+                       logTotal: Double(bitPattern: word(5)), wordCount: wordCount, contentFingerprint: word(6))
     }
 }

@@ -41,7 +41,8 @@ public struct Section: Sendable, Codable, Hashable {
             let mid = (low + high) / 2
             if lineStarts[mid] <= offset { found = mid; low = mid + 1 } else { high = mid - 1 }
         }
-        return lines.isEmpty ? 0 : lines[found]
+        // In step with lineStarts; a damaged stored section that is not falls back to its first line.
+        return found < lines.count ? lines[found] : firstLine
     }
 }
 

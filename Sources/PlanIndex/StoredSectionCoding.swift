@@ -97,7 +97,7 @@ struct ByteReader {
 
     mutating func string() throws -> String {
         let n = try int()
-        guard n >= 0, at + n <= bytes.count else { throw Self.damaged }
+        guard n >= 0, n <= bytes.count - at else { throw Self.damaged }  // (at + n could overflow)
         defer { at += n }
         return String(decoding: bytes[at..<(at + n)], as: UTF8.self)
     }

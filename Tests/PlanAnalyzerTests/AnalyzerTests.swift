@@ -239,6 +239,23 @@ struct BadInputTests {
         #expect(!third.lexicon.contains("泥炭地保护区"))
         #expect(third.fingerprint != first.fingerprint)
     }
+
+    @Test("a damaged cache with a good signature is rebuilt, not trusted", arguments: [2, 3])
+    func damagedCache(_ field: Int) throws {
+        let dir = NSTemporaryDirectory() + "plansearch-cache-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let extra = dir + "/extra.txt"
+        try Data("泥炭地保护区\n".utf8).write(to: URL(fileURLWithPath: extra))
+        _ = try Analyzer(options: .init(lexicons: [extra], cacheDirectory: dir))
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasPrefix("lexicon-") })
+        // The entry count or the longest word's length: 2^64 - 1.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)))
+        for i in (field * 8)..<(field * 8 + 8) { bytes[i] = 0xFF }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))
+        let reloaded = try Analyzer(options: .init(lexicons: [extra], cacheDirectory: dir))
+        #expect(reloaded.lexicon.contains("泥炭地保护区"))
+    }
 }
 
 @Suite("Segmentation agrees with the lexicon on corpus sentences", .enabled(if: FileManager.default.fileExists(atPath: corpusFile)))

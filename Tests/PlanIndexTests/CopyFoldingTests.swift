@@ -133,3 +133,26 @@ final class CopyFoldingTests {
         #expect(paged.map(\.rank) == Array(1...all.hits.count))
     }
 }
+
+@Suite("Stored sections read back, and damaged ones refused")
+struct StoredSectionCodingTests {
+    static let section = CopyKeyTests.section("13.1 国际贸易中心\n协助妇女", "13.1")
+
+    @Test("a section reads back as it was stored")
+    func roundTrip() throws {
+        let stored = StoredSection(section: Self.section, title: "计划", file: "/plans/a.txt")
+        #expect(try StoredSection(decoding: stored.encoded()) == stored)
+    }
+
+    @Test("cut short, or with a length no data could have, it is an error, not a crash")
+    func damaged() throws {
+        let bytes = StoredSection(section: Self.section, title: "计划", file: "/plans/a.txt").encoded()
+        for cut in [0, 1, 5, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: IndexError.self) { try StoredSection(decoding: Array(bytes.prefix(cut))) }
+        }
+        // Version byte, then a string length of 2^63 - 1 (a varint of eight 0xFF bytes and 0x7F):
+        // where the string would end overflows Int.
+        let huge: [UInt8] = [StoredSection.codingVersion] + [UInt8](repeating: 0xFF, count: 8) + [0x7F] + Array("x".utf8)
+        #expect(throws: IndexError.self) { try StoredSection(decoding: huge) }
+    }
+}

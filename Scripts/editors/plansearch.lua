@@ -33,7 +33,9 @@ local function quickfix_items(result)
     local heading = hit.heading and hit.heading[#hit.heading] or ''
     local para = hit.para and (' ¶' .. hit.para) or ''
     local snippet = (hit.snippet or ''):gsub('\n', ' ')
-    table.insert(items, { filename = hit.file, lnum = hit.line, col = 1, text = heading .. para .. ' — ' .. snippet })
+    -- A hit that fills a short page lacks some of the words: say which.
+    local lacks = (hit.missing and #hit.missing > 0) and (' [lacks ' .. table.concat(hit.missing, ', ') .. ']') or ''
+    table.insert(items, { filename = hit.file, lnum = hit.line, col = 1, text = heading .. para .. lacks .. ' — ' .. snippet })
     -- The same text elsewhere (the ITC plan repeats the UN plan's paragraphs): an entry per
     -- copy, so :cnext reaches each place.
     for _, copy in ipairs(hit.copies or {}) do
@@ -45,6 +47,9 @@ end
 
 -- Sends one request; calls on_result(result) or reports an error. Returns at once.
 function M.request(method, params, on_result)
+  -- Worked out here: the callbacks below run in libuv's fast context, where reading the
+  -- environment (vim.env) is an error (E5560).
+  local path = socket_path()
   local pipe = vim.loop.new_pipe(false)
   local buffer = ''
   local done = false
@@ -58,10 +63,10 @@ function M.request(method, params, on_result)
   timer:start(config.timeout_ms, 0, function()
     if not done then finish(); notify_error('no answer from the daemon within ' .. config.timeout_ms .. ' ms') end
   end)
-  pipe:connect(socket_path(), function(err)
+  pipe:connect(path, function(err)
     if err then
       finish()
-      notify_error('no daemon at ' .. socket_path() .. ' (' .. err .. '); start one with: plansearch serve --db DIR PLANS...')
+      notify_error('no daemon at ' .. path .. ' (' .. err .. '); start one with: plansearch serve --db DIR PLANS...')
       return
     end
     pipe:read_start(function(read_err, chunk)
@@ -81,7 +86,10 @@ function M.request(method, params, on_result)
         on_result(response.result)
       end)
     end)
-    pipe:write(encode({ id = 1, method = method, params = params }) .. '\n')
+    -- An empty Lua table encodes as [], which is not an object: leave params out instead.
+    local body = { id = 1, method = method }
+    if params and next(params) ~= nil then body.params = params end
+    pipe:write(encode(body) .. '\n')
   end)
 end
 
@@ -90,11 +98,20 @@ function M.search(query)
   if not query or query == '' then return vim.notify('PlanSearch: empty query', vim.log.levels.WARN) end
   M.request('search', { query = query, limit = config.limit }, function(result)
     local title = 'PlanSearch: ' .. query .. ' (' .. #(result.hits or {}) .. ' of about ' .. tostring(result.total) .. ')'
-    if result.exact == false and result.missing and #result.missing > 0 then
-      title = title .. ' — not found together: ' .. table.concat(result.missing, ', ')
+    local hits = #(result.hits or {})
+    if result.missing and #result.missing > 0 then
+      if hits == 0 then
+        title = title .. ' — not in the plans: ' .. table.concat(result.missing, ', ')
+      elseif result.exact == false then
+        title = title .. ' — not found together: ' .. table.concat(result.missing, ', ')
+      end
     end
+    for word, close in pairs(result.suggestions or {}) do
+      title = title .. ' (' .. word .. ': did you mean ' .. table.concat(close, ', ') .. '?)'
+    end
+    if result.partial then title = title .. ' — some shards did not answer' end
     vim.fn.setqflist({}, ' ', { title = title, items = quickfix_items(result) })
-    if #(result.hits or {}) > 0 then vim.cmd('copen') else vim.notify(title .. ': no hits') end
+    if hits > 0 then vim.cmd('copen') else vim.notify(title .. ': no hits') end
   end)
 end
 
@@ -102,7 +119,11 @@ local function visual_selection()
   local s, e = vim.fn.getpos("'<"), vim.fn.getpos("'>")
   local lines = vim.fn.getline(s[2], e[2])
   if #lines == 0 then return '' end
-  lines[#lines] = lines[#lines]:sub(1, e[3])
+  -- '> is the first byte of the last character: keep the whole character (3 bytes for 中).
+  local last, stop = lines[#lines], e[3]
+  local b = last:byte(stop)
+  if b then stop = stop + ((b >= 0xF0 and 3) or (b >= 0xE0 and 2) or (b >= 0xC0 and 1) or 0) end
+  lines[#lines] = last:sub(1, stop)
   lines[1] = lines[1]:sub(s[3])
   return table.concat(lines, ' ')
 end

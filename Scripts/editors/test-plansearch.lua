@@ -38,10 +38,41 @@ if vim.fn.expand('%:p') ~= expect_file or vim.fn.line('.') ~= expect_line then
   return fail(':cc 1 went to ' .. vim.fn.expand('%:p') .. ':' .. vim.fn.line('.'))
 end
 
--- No daemon: an error, promptly, not a hang.
+-- A word the plans lack: no hits, and the message says which word.
 messages = {}
-plansearch.setup({ socket = '/nonexistent/plansearch.sock' })
-plansearch.search('妇女')
-if not vim.wait(3000, function() return #messages > 0 end, 20) then return fail('no error without a daemon') end
-if not messages[1]:find('no daemon', 1, true) then return fail('unexpected message: ' .. messages[1]) end
+plansearch.search('zzqqxx')
+if not vim.wait(10000, function() return #messages > 0 end, 20) then return fail('no message for a word the plans lack') end
+if not messages[1]:find('not in the plans', 1, true) then return fail('unexpected message: ' .. messages[1]) end
+
+-- A method without params: sent without them (an empty table would encode as []).
+local docs
+plansearch.request('documents', {}, function(result) docs = result.documents end)
+if not vim.wait(10000, function() return docs ~= nil end, 20) then return fail('documents: no answer; messages: ' .. table.concat(messages, ' | ')) end
+
+-- A visual selection ending on a Chinese character sends the whole character.
+local sent
+local request = plansearch.request
+plansearch.request = function(method, params, on_result) sent = params.query end
+vim.cmd('enew')
+vim.api.nvim_buf_set_lines(0, 0, -1, false, { '国际贸易中心协助妇女' })
+vim.cmd('normal! 0vlll\27')  -- 国际贸易, ending on a 3-byte character
+vim.cmd("'<,'>PlanSearch")
+plansearch.request = request
+if sent ~= '国际贸易' then return fail('the selection was sent as ' .. vim.inspect(sent)) end
+
+-- No daemon: an error, promptly, not a hang; also with the default socket (worked out from the
+-- environment, which the connect callback may not read).
+for _, socket in ipairs({ '/nonexistent/plansearch.sock', false }) do
+  messages = {}
+  if socket then
+    plansearch.setup({ socket = socket })
+  else
+    plansearch.setup({ socket = false })  -- (nil would leave the last socket in place)
+    vim.env.PLANSEARCH_SOCKET = nil
+    vim.env.XDG_RUNTIME_DIR = '/nonexistent-runtime'
+  end
+  plansearch.search('妇女')
+  if not vim.wait(3000, function() return #messages > 0 end, 20) then return fail('no error without a daemon') end
+  if not messages[1]:find('no daemon', 1, true) then return fail('unexpected message: ' .. messages[1]) end
+end
 vim.cmd('qall!')

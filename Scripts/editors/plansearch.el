@@ -23,6 +23,10 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
 
 (defcustom plansearch-limit 50 "Most hits to ask for." :type 'integer)
 
+(defcustom plansearch-timeout 10
+  "Seconds to wait for the daemon's answer before giving up."
+  :type 'number)
+
 (defface plansearch-match '((t :inherit match)) "Face of the matched words in snippets.")
 
 (defvar plansearch--counter 0 "Request ids.")
@@ -34,8 +38,10 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
       (let ((runtime (getenv "XDG_RUNTIME_DIR")))
         (if (and runtime (not (string-empty-p runtime)))
             (expand-file-name "plansearch/plansearch.sock" runtime)
-          (expand-file-name "plansearch/plansearch.sock"
-                            (or (getenv "XDG_CACHE_HOME") (expand-file-name "~/.cache")))))))
+          ;; An empty XDG_CACHE_HOME counts as unset, as for the daemon.
+          (let ((cache (getenv "XDG_CACHE_HOME")))
+            (expand-file-name "plansearch/plansearch.sock"
+                              (if (and cache (not (string-empty-p cache))) cache (expand-file-name "~/.cache"))))))))
 
 (defun plansearch--default-query ()
   "The active region, else the word at point."
@@ -60,16 +66,26 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
       (let ((inhibit-read-only t))
         (erase-buffer)
         (insert (format "PlanSearch: %s — %d of about %d hits" query (length hits) (gethash "total" result)))
-        (unless (eq (gethash "exact" result) t)
-          (insert (format "; not found together: %s"
-                          (mapconcat #'identity (append (gethash "missing" result) nil) ", "))))
+        (let ((missing (mapconcat #'identity (append (gethash "missing" result) nil) ", ")))
+          (cond ((string-empty-p missing))
+                ((null hits) (insert (format "; not in the plans: %s" missing)))
+                ((not (eq (gethash "exact" result) t)) (insert (format "; not found together: %s" missing)))))
+        (let ((suggestions (gethash "suggestions" result)))
+          (when (hash-table-p suggestions)
+            (maphash (lambda (word close)
+                       (insert (format "; %s: did you mean %s?" word (mapconcat #'identity (append close nil) ", "))))
+                     suggestions)))
+        (when (eq (gethash "partial" result) t) (insert "; some shards did not answer"))
         (insert "\n\n")
         (dolist (hit hits)
           (let* ((heading (append (gethash "heading" hit) nil))
                  (para (gethash "para" hit)))
-            (insert (format "%s:%d: %s%s — " (gethash "file" hit) (gethash "line" hit)
+            (insert (format "%s:%d: %s%s%s — " (gethash "file" hit) (gethash "line" hit)
                             (or (car (last heading)) "")
-                            (if (stringp para) (concat " ¶" para) "")))
+                            (if (stringp para) (concat " ¶" para) "")
+                            ;; A hit that fills a short page lacks some of the words: say which.
+                            (let ((lacks (append (gethash "missing" hit) nil)))
+                              (if lacks (format " [lacks %s]" (mapconcat #'identity lacks ", ")) ""))))
             (insert (plansearch--snippet hit) "\n")
             ;; The same text elsewhere (the ITC plan repeats the UN plan's paragraphs): one line
             ;; per copy, so RET and `next-error' reach each place.
@@ -88,6 +104,7 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
     (lambda (process output)
       (setq pending (concat pending output))
       (when (string-match "\n" pending)
+        (process-put process 'plansearch-answered t)
         (let* ((line (substring pending 0 (match-beginning 0)))
                (response (condition-case nil
                              (json-parse-string line :object-type 'hash-table :null-object nil)
@@ -98,6 +115,19 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
                  (let ((err (gethash "error" response)))
                    (message "PlanSearch: %s: %s" (gethash "code" err) (gethash "message" err))))
                 (t (plansearch--show query (gethash "result" response)))))))))
+
+(defun plansearch--sentinel (process _event)
+  "Say so when PROCESS ends before the daemon answered (it closed, or crashed)."
+  (unless (or (process-live-p process) (process-get process 'plansearch-answered))
+    (process-put process 'plansearch-answered t)
+    (message "PlanSearch: the daemon closed the connection without answering")))
+
+(defun plansearch--give-up (process)
+  "Stop waiting for PROCESS after `plansearch-timeout' seconds without an answer."
+  (when (and (process-live-p process) (not (process-get process 'plansearch-answered)))
+    (process-put process 'plansearch-answered t)
+    (delete-process process)
+    (message "PlanSearch: no answer from the daemon within %s seconds" plansearch-timeout)))
 
 ;;;###autoload
 (defun plansearch (query)
@@ -115,7 +145,8 @@ doc:ID and heading:TEXT filter."
     (let ((process (condition-case err
                        (make-network-process :name "plansearch" :family 'local :service socket
                                              :coding 'utf-8 :noquery t
-                                             :filter (plansearch--filter query))
+                                             :filter (plansearch--filter query)
+                                             :sentinel #'plansearch--sentinel)
                      (file-error
                       (user-error "PlanSearch: no daemon answers at %s (%s); start one with: plansearch serve --db DIR PLANS..."
                                   socket (error-message-string err))))))
@@ -125,6 +156,7 @@ doc:ID and heading:TEXT filter."
        (concat (json-serialize `((id . ,plansearch--counter) (method . "search")
                                  (params . ((query . ,query) (limit . ,plansearch-limit)))))
                "\n"))
+      (run-at-time plansearch-timeout nil #'plansearch--give-up process)
       process)))
 
 ;;;###autoload

@@ -50,6 +50,41 @@
     (next-error 1 t)
     (unless (find-buffer-visiting file) (plansearch-test--fail "next-error visited no file"))))
 
+;; A word the plans lack: no hits, and the header says which word.
+(let ((process (plansearch "zzqqxx")) (deadline (+ (float-time) 10)))
+  (while (and (process-live-p process) (< (float-time) deadline))
+    (accept-process-output process 0.05))
+  (with-current-buffer "*plansearch*"
+    (unless (string-match-p "not in the plans: zzqqxx" (buffer-string))
+      (plansearch-test--fail "no word named for a query without hits:\n%s" (buffer-string)))))
+
+;; A daemon that closes the connection without answering, or never answers: a message, soon.
+(require 'cl-lib)
+(dolist (case '((close . "closed the connection") (silent . "no answer from the daemon")))
+  (let* ((path (make-temp-name (expand-file-name "plansearch-test-" temporary-file-directory)))
+         (server (make-network-process
+                  :name "fake-daemon" :server t :family 'local :service path :noquery t
+                  :log (lambda (_server client _message)
+                         (when (eq (car case) 'close) (delete-process client)))))
+         (plansearch-socket path)
+         (plansearch-timeout 1)
+         (said nil))
+    (cl-letf (((symbol-function 'message) (lambda (fmt &rest args) (push (apply #'format fmt args) said))))
+      (plansearch "妇女")
+      (let ((deadline (+ (float-time) 5)))
+        (while (and (null said) (< (float-time) deadline))
+          (accept-process-output nil 0.05))))
+    (delete-process server)
+    (ignore-errors (delete-file path))
+    (unless (cl-some (lambda (m) (string-match-p (cdr case) m)) said)
+      (plansearch-test--fail "%s: expected a message with %S, got %S" (car case) (cdr case) said))))
+
+;; An empty XDG_CACHE_HOME counts as unset: the socket path is still absolute.
+(let ((process-environment (append '("XDG_RUNTIME_DIR=" "XDG_CACHE_HOME=" "PLANSEARCH_SOCKET") process-environment))
+      (plansearch-socket nil))
+  (unless (file-name-absolute-p (plansearch--socket))
+    (plansearch-test--fail "socket path %S is relative" (plansearch--socket))))
+
 ;; No daemon: a clear error at once, not a hang.
 (let ((plansearch-socket "/nonexistent/plansearch.sock"))
   (condition-case err

@@ -3,11 +3,17 @@
 # index PLANS_DIR (default: Samples/), start the daemon in the background, run two example
 # queries, and say how to go on. Running it again reuses the running daemon.
 set -euo pipefail
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 root=$(pwd)
-[[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
+for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+  [[ -x "$dir/swift" ]] && { export PATH="$dir:$PATH"; break; }
+done
 
-plans=$(cd "${1:-Samples}" && pwd)
+# PLANS_DIR as the caller meant it: relative to where the script was run from.
+plans_arg="${1:-$root/Samples}"
+[[ "$plans_arg" == /* ]] || plans_arg="$caller/$plans_arg"
+plans=$(cd "$plans_arg" 2>/dev/null && pwd) || { echo "quickstart: no directory $plans_arg" >&2; exit 2; }
 state="${PLANSEARCH_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/plansearch}"
 db="$state/db"
 log="$state/daemon.log"
@@ -17,7 +23,12 @@ echo "==> Installing what is missing (Scripts/setup.sh)"
 PLANSEARCH_SETUP_EDITORS=0 Scripts/setup.sh
 
 echo "==> Building a release binary"
-swift build -c release --product plansearch 2>&1 | tail -n 1
+if ! swift build -c release --product plansearch >"$state/build.log" 2>&1; then
+  echo "The build failed; its output:" >&2
+  cat "$state/build.log" >&2
+  exit 1
+fi
+tail -n 1 "$state/build.log"
 bin="$root/.build/release/plansearch"
 export PLANSEARCH_SCHEMAS="$root/IndexSchemas"
 

@@ -4,9 +4,12 @@ import Glibc
 /// Where the socket lives and how it is claimed: a private directory (0700), a socket only its
 /// owner can open (0600), a stale file from a crashed daemon replaced, a live daemon respected.
 public enum SocketLocation {
-    /// `$XDG_RUNTIME_DIR/plansearch/plansearch.sock`, else under the user's cache directory.
+    /// `$PLANSEARCH_SOCKET` when set (the daemon, the command line and the editor clients all
+    /// read it: a cron job, which has no runtime directory, can name the login session's socket),
+    /// else `$XDG_RUNTIME_DIR/plansearch/plansearch.sock`, else under the user's cache directory.
     public static func defaultPath() -> String {
         let env = ProcessInfo.processInfo.environment
+        if let chosen = env["PLANSEARCH_SOCKET"], !chosen.isEmpty { return chosen }
         if let runtime = env["XDG_RUNTIME_DIR"], !runtime.isEmpty {
             return runtime + "/plansearch/plansearch.sock"
         }

@@ -5,7 +5,7 @@ import PlanProtocol
 
 /// Options every client command shares.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "The daemon's socket (default: $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
+    @Option(help: "The daemon's socket (default: $PLANSEARCH_SOCKET, else $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
     var socket: String?
 
     func connect() throws -> DaemonClient {

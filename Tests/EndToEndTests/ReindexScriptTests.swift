@@ -31,6 +31,17 @@ struct ReindexScriptTests {
         let (status, output) = try script([], environment: ["XDG_RUNTIME_DIR": runtime])
         #expect(status == 0, "\(output)")
         #expect(output.contains("\"added\":1"))
+        // A file whose folder was deleted since: named as it was, so the daemon drops it.
+        try FileManager.default.createDirectory(atPath: d.plans + "/old", withIntermediateDirectories: true)
+        try Data(" 6.1 旧文件。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/old/gone.txt"))
+        let (added, addedOutput) = try script([d.plans + "/old/gone.txt"], environment: ["XDG_RUNTIME_DIR": runtime])
+        #expect(added == 0 && addedOutput.contains("\"added\":1"), "\(addedOutput)")
+        try FileManager.default.removeItem(atPath: d.plans + "/old")
+        let (removed, removedOutput) = try script([d.plans + "/old/gone.txt"], environment: ["XDG_RUNTIME_DIR": runtime])
+        #expect(removed == 0 && removedOutput.contains("\"removed\":1"), "\(removedOutput)")
+        // PLANSEARCH_SOCKET names the daemon when the default would not find it.
+        let (named, namedOutput) = try script([], environment: ["XDG_RUNTIME_DIR": d.dir.path + "/none", "PLANSEARCH_SOCKET": d.socket])
+        #expect(named == 0 && namedOutput.contains("\"unchanged\""), "\(namedOutput)")
         try Data([0x00, 0x01]).write(to: URL(fileURLWithPath: d.plans + "/broken.txt"))
         let (failed, _) = try script([], environment: ["XDG_RUNTIME_DIR": runtime])
         #expect(failed != 0)

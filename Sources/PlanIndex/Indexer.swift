@@ -125,6 +125,9 @@ public final class Indexer {
     public func index(paths: [String]) throws -> IndexSummary {
         let start = ContinuousClock.now
         var summary = IndexSummary()
+        // Per run: a daemon's indexer lives on, and a hash seen in an earlier run made a deleted
+        // file count as renamed.
+        seenHashes = []
         var found: [(file: String, root: String, id: String)] = []
         var roots: Set<String> = []
         for path in paths {
@@ -196,6 +199,8 @@ public final class Indexer {
                 summary.removed += 1
             }
         }
+        try writer.commit()
+        lastCommit = .now
         let finalRecords = try documents()
         summary.documents = finalRecords.count
         summary.sections = finalRecords.reduce(0) { $0 + $1.sections }
@@ -203,7 +208,22 @@ public final class Indexer {
         return summary
     }
 
+    /// Content hashes of the documents seen this run (for telling a rename from a removal).
     private var seenHashes: Set<String> = []
+
+    /// How often a run commits. Each document's change is one transaction (its sections and
+    /// record together), but committing each made every reader that had not reopened fail with
+    /// DatabaseModifiedError after the writer's second commit: a reindex of 400 changed files
+    /// made half the searches meanwhile fail. Readers reopen once and retry, which works when
+    /// commits are this far apart. A crash loses at most this much work, which the next run redoes.
+    static let commitInterval: Duration = .milliseconds(250)
+    private var lastCommit = ContinuousClock.now
+
+    private func commitIfDue() throws {
+        guard ContinuousClock.now - lastCommit >= Self.commitInterval else { return }
+        try writer.commit()
+        lastCommit = .now
+    }
 
     private func indexFile(_ file: String, root: String, id: String, existing: DocumentRecord?,
                            vanishedHashes: [String: String], summary: inout IndexSummary) throws {
@@ -243,7 +263,7 @@ public final class Indexer {
             record.size = size
             record.modified = modified
             try writer.setMetadata(IndexLayout.documentKey(id), Array(try JSONEncoder().encode(record)))
-            try writer.commit()
+            try commitIfDue()
             summary.unchanged += 1
             return
         }
@@ -261,13 +281,14 @@ public final class Indexer {
         // One transaction per document: its old sections, its new ones and its record change
         // together or not at all.
         let previous = try writer.termFrequency(documentTerm)
-        try writer.transaction { db in
+        try writer.transaction(flushed: false) { db in
             try db.delete(uniqueTerm: documentTerm)
             for (section, doc) in zip(held, built) {
                 try db.replace(uniqueTerm: layout.sectionTerm(section.id), with: doc)
             }
             try db.setMetadata(IndexLayout.documentKey(id), recordBytes)
         }
+        try commitIfDue()
         summary.sectionsRemoved += previous
         summary.sectionsAdded += built.count
         if let existing {
@@ -283,10 +304,11 @@ public final class Indexer {
     public func remove(documentID id: String) throws -> Int {
         let term = layout.documentTerm(id)
         let count = try writer.termFrequency(term)
-        try writer.transaction { db in
+        try writer.transaction(flushed: false) { db in
             try db.delete(uniqueTerm: term)
             try db.setMetadata(IndexLayout.documentKey(id), [])
         }
+        try commitIfDue()
         return count
     }
 

@@ -136,6 +136,16 @@ struct IndexerTests {
         try checkConsistent()
     }
 
+    @Test("one indexer over several runs (the daemon's) reports a deleted file as removed, not renamed")
+    func longLivedIndexer() throws {
+        let i = try indexer()
+        defer { try? i.close() }
+        #expect(try i.index(paths: [plans]).added == 2)
+        try FileManager.default.removeItem(atPath: plans + "/a.txt")
+        let second = try i.index(paths: [plans])
+        #expect(second.removed == 1 && second.renamed == 0, "\(second)")
+    }
+
     @Test("a document whose path is longer than a Xapian term is indexed, filtered by and removed")
     func longPath() throws {
         // Five folders of 20 Han characters (60 bytes each): an id of over 300 bytes.

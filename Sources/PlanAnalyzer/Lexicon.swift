@@ -206,7 +206,7 @@ public struct Lexicon: Sendable {
             throw AnalyzerError("\(path): the lexicon is not UTF-8 text")
         }
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in TextLines.split(text) {
             number += 1
             var line = Substring(raw)
             if !general, let hash = line.firstIndex(of: "#") { line = line[..<hash] }

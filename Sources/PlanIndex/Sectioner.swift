@@ -100,9 +100,11 @@ struct SourceLine {
         var lines: [SourceLine] = []
         var offset = 0
         var number = 1
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.last == "\r" ? raw.dropLast() : raw
-            let count = raw.unicodeScalars.count
+        // Split by scalars: Swift's Character holds "\r\n" as one, so a CRLF file split at the
+        // Character "\n" was one line (see TextLines, which drops the CR the same way).
+        for raw in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = Substring(raw.last == "\r" ? raw.dropLast() : raw)
+            let count = raw.count  // a CR included: offsets count every scalar of the file
             let trimmed = foldForMatching(line)
             lines.append(SourceLine(number: number, text: line, offset: offset, scalarCount: line.unicodeScalars.count,
                                     trimmed: trimmed, trimmedCount: trimmed.count,

@@ -1,4 +1,5 @@
 import Foundation
+import PlanAnalyzer
 
 /// Groups of names that find each other (联合国工业发展组织 | 工发组织 | UNIDO), read from the
 /// schema's synonyms file and applied when a query is built, so the list grows without a reindex.
@@ -17,7 +18,7 @@ public struct SynonymTable: Sendable {
         } catch {
             throw IndexError("\(path): cannot read the synonyms file: \(error.localizedDescription)")
         }
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, raw) in TextLines.split(text).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             if line.trimmingWhitespace.isEmpty { continue }
             let variants = line.split(separator: "|").map { String($0).trimmingWhitespace }

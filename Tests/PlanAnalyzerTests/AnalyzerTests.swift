@@ -196,6 +196,12 @@ struct BadInputTests {
         } catch let error as AnalyzerError {
             #expect(error.description.contains("\(jiebaLike):2"))
         }
+        // CRLF line ends: each line is its own word (a Windows-edited lexicon was one line).
+        let windows = dir + "/windows.txt"
+        try Data("妇女署 5\r\n泥炭地保护区\r\n# comment\r\nUN Women\r\n".utf8).write(to: URL(fileURLWithPath: windows))
+        var words: [String] = []
+        try Lexicon.parse(windows, general: false) { word, _ in words.append(word) }
+        #expect(words == ["妇女署", "泥炭地保护区", "UNWomen"])
         // A word too long to be an index term (a whole sentence pasted in) names its line; one of
         // the longest allowed length is fine.
         let project = dir + "/project.txt"

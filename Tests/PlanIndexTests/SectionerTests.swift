@@ -87,6 +87,26 @@ struct SectionerTests {
         }
     }
 
+    @Test("a file with CRLF line ends splits as with LF: same sections, lines and text",
+          .enabled(if: Paths.hasCorpus, "needs ../shared/corpus"))
+    func crlf() throws {
+        let schema = try loadSchema("un-plan")
+        let lf = try String(contentsOfFile: Paths.corpus + "/itc-programme-plan-2021.txt", encoding: .utf8)
+        let crlf = lf.replacingOccurrences(of: "\n", with: "\r\n")
+        let a = Sectioner(schema: schema).split(text: lf, documentID: "d", file: "/d")
+        let b = Sectioner(schema: schema).split(text: crlf, documentID: "d", file: "/d")
+        #expect(b.sections.count == a.sections.count && a.sections.count > 50)
+        #expect(b.title == a.title && b.year == a.year)
+        #expect(b.sections.map(\.text) == a.sections.map(\.text))
+        #expect(b.sections.map(\.lines) == a.sections.map(\.lines))
+        // Offsets point into the CRLF text: a section's text starts where its first line does.
+        let scalars = Array(crlf.unicodeScalars)
+        for section in b.sections.prefix(40) {
+            let start = String(String.UnicodeScalarView(scalars[section.startOffset..<min(scalars.count, section.startOffset + 2)]))
+            #expect(section.text.hasPrefix(start.trimmingCharacters(in: .whitespaces)) || start.first?.isWhitespace == true, "\(section.id)")
+        }
+    }
+
     @Test("plain-text schema: paragraphs by blank lines and indentation")
     func plainText() throws {
         let schema = try loadSchema("plain-text")

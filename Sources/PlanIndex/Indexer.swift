@@ -129,16 +129,27 @@ public final class Indexer {
         // file count as renamed.
         seenHashes = []
         var found: [(file: String, root: String, id: String)] = []
-        var roots: Set<String> = []
+        // The folders walked and the files given: what was not seen in them is gone.
+        var scopes: Set<String> = []
+        var givenFiles: Set<String> = []
+        var records: [String: DocumentRecord] = [:]
+        for record in try documents() { records[record.id] = record }
+        // A folder or file inside a root this index already has keeps its ids relative to that
+        // root (reindexing plans/d1 of an index of plans must not make d1's files new documents).
+        let knownRoots = Set(records.values.map(\.root))
+        func enclosingRoot(_ path: String) -> String? {
+            knownRoots.filter { path.hasPrefix($0 + "/") }.max { $0.count < $1.count }
+        }
         for path in paths {
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
                 // A file indexed before and given again after it was deleted: remove it.
-                if let record = try documents().first(where: { $0.file == absolute && $0.root == absolute }) {
+                if let record = records.values.first(where: { $0.file == absolute }) {
                     // (Only the shard holding it finds a record.)
                     summary.sectionsRemoved += try remove(documentID: record.id)
                     summary.removed += 1
+                    records[record.id] = nil
                     continue
                 }
                 summary.failed += 1
@@ -146,19 +157,20 @@ public final class Indexer {
                 continue
             }
             if isDirectory.boolValue {
-                roots.insert(absolute)
+                scopes.insert(absolute)
+                let root = enclosingRoot(absolute) ?? absolute
                 for file in listFiles(under: absolute) {
-                    let id = String(file.dropFirst(absolute.count + 1))
-                    if accepts(id) { found.append((file, absolute, id)) }
+                    let id = String(file.dropFirst(root.count + 1))
+                    if accepts(id) { found.append((file, root, id)) }
                 }
             } else {
-                let id = (absolute as NSString).lastPathComponent
-                if accepts(id) { found.append((absolute, absolute, id)) }
+                givenFiles.insert(absolute)
+                let root = enclosingRoot(absolute)
+                let id = root.map { String(absolute.dropFirst($0.count + 1)) } ?? (absolute as NSString).lastPathComponent
+                if accepts(id) { found.append((absolute, root ?? absolute, id)) }
             }
         }
 
-        var records: [String: DocumentRecord] = [:]
-        for record in try documents() { records[record.id] = record }
         var seen: Set<String> = []
         // Hashes of documents whose file disappeared, to report renames rather than add + remove.
         var vanishedHashes: [String: String] = [:]
@@ -166,8 +178,22 @@ public final class Indexer {
             vanishedHashes[record.hash] = record.id
         }
 
+        var taken: [String: String] = [:]  // id -> the file that has it this run
         for (done, item) in found.enumerated() {
             progress?(done, found.count, item.id)
+            // Two roots holding the same relative path would share one id: the second would
+            // overwrite the first (this run or a later one). Refused, naming the other file.
+            let holder = taken[item.id] ?? records[item.id].flatMap { record in
+                record.file != item.file && record.root != item.root
+                    && FileManager.default.fileExists(atPath: record.file) ? record.file : nil
+            }
+            if let holder, holder != item.file {
+                summary.failed += 1
+                summary.failures.append(.init(file: item.file, reason: "index_error",
+                                              message: "its id \(item.id) is already \(holder)'s: two roots hold the same path; index their common folder instead"))
+                continue
+            }
+            taken[item.id] = item.file
             seen.insert(item.id)
             do {
                 try indexFile(item.file, root: item.root, id: item.id, existing: records[item.id],
@@ -187,8 +213,8 @@ public final class Indexer {
 
         // Documents under an indexed root that were not seen this time are gone: remove them.
         for record in records.values where !seen.contains(record.id) {
-            let underRoot = roots.contains(record.root) || (record.root == record.file && paths.contains { URL(fileURLWithPath: $0).standardizedFileURL.path == record.file })
-            guard underRoot else { continue }
+            let inScope = givenFiles.contains(record.file) || scopes.contains { record.file.hasPrefix($0 + "/") }
+            guard inScope else { continue }
             let removed = try remove(documentID: record.id)
             summary.sectionsRemoved += removed
             if vanishedHashes[record.hash] == record.id, seenHashes.contains(record.hash) {
@@ -227,9 +253,7 @@ public final class Indexer {
 
     private func indexFile(_ file: String, root: String, id: String, existing: DocumentRecord?,
                            vanishedHashes: [String: String], summary: inout IndexSummary) throws {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
-        let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let (size, modified) = try SourceReader.stat(file)
         let sharingKey = "\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)"
         // Same size and modification time as last run: unchanged, without reading the file.
         if let existing, existing.size == size, existing.modified == modified, existing.file == file,

@@ -4,7 +4,7 @@ import Glibc
 /// Why a file could not be indexed, in words a user can act on.
 public struct SourceError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Reason: String, Sendable, Codable {
-        case unreadable, notText = "binary", tooLarge = "too_large", badEncoding = "bad_encoding", empty
+        case missing, unreadable, notText = "binary", tooLarge = "too_large", badEncoding = "bad_encoding", empty
     }
     public var file: String
     public var reason: Reason
@@ -29,14 +29,29 @@ public struct SourceReader: Sendable {
         public var transcodedFrom: String?
     }
 
-    public func read(_ path: String) throws(SourceError) -> Decoded {
+    /// The size and modification time of the file at `path`, a symlink followed (the link's own
+    /// told nothing of the plan's changes). Only a regular file: reading a FIFO blocks, and with
+    /// it a daemon's writer, for good.
+    public static func stat(_ path: String) throws(SourceError) -> (size: Int, modified: Double) {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         let attributes: [FileAttributeKey: Any]
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
+            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
         } catch {
+            if !FileManager.default.fileExists(atPath: resolved) {
+                throw SourceError(file: path, reason: .missing, message: "no such file (deleted while indexing?)")
+            }
             throw SourceError(file: path, reason: .unreadable, message: "cannot read: \(Self.reason(error))")
         }
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw SourceError(file: path, reason: .unreadable, message: "not a regular file (a pipe, socket or device)")
+        }
+        return ((attributes[.size] as? NSNumber)?.intValue ?? 0,
+                (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+    }
+
+    public func read(_ path: String) throws(SourceError) -> Decoded {
+        let size = try Self.stat(path).size
         if size > maxBytes {
             throw SourceError(file: path, reason: .tooLarge,
                               message: "\(size / (1 << 20)) MB is over the \(maxBytes / (1 << 20)) MB limit for one file")

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import PlanProtocol
 import XapianKit
@@ -165,6 +166,54 @@ struct IndexerTests {
         try FileManager.default.removeItem(atPath: plans + "/" + id)
         #expect(try run().removed == 1)
         #expect(try !indexed().contains { $0.section.document == id })
+        try checkConsistent()
+    }
+
+    @Test("a FIFO given as a file fails at once (it used to block the writer); a symlink given as a file follows its target's changes")
+    func specialFiles() throws {
+        _ = try run()
+        let fifo = scratch.path + "/pipe.txt"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let target = scratch.path + "/target.txt"
+        try scratch.write("target.txt", " 7.1 链接的目标。 \n")
+        let link = scratch.path + "/link.txt"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let first = try run([fifo, link])
+        #expect(first.failures.map(\.reason) == ["unreadable"], "\(first.failures)")
+        #expect(first.added == 1)
+        // The target grows (size and time change); the link itself does not.
+        Thread.sleep(forTimeInterval: 0.01)
+        try scratch.write("target.txt", " 7.1 链接的目标，改过了。 \n")
+        let second = try run([link])
+        #expect(second.updated == 1, "\(second)")
+        #expect(try indexed().contains { $0.section.text.contains("改过了") })
+    }
+
+    @Test("a folder or file inside an indexed root keeps its ids; a deletion there is seen; nothing else is touched")
+    func subPath() throws {
+        _ = try run()
+        try scratch.write("plans/sub/c.txt", " 3.1 新的子目录文件。 \n")
+        let folder = try run([plans + "/sub"])
+        #expect(folder.added == 1 && folder.unchanged == 1 && folder.removed == 0, "\(folder)")
+        try scratch.write("plans/sub/b.txt", "  战略 \n\n 2.1 最不发达国家的贸易能力建设，改过。 \n")
+        let file = try run([plans + "/sub/b.txt"])
+        #expect(file.updated == 1 && file.added == 0, "\(file)")
+        try FileManager.default.removeItem(atPath: plans + "/sub/c.txt")
+        let removed = try run([plans + "/sub"])
+        #expect(removed.removed == 1 && removed.documents == 2, "\(removed)")
+        #expect(Set(try indexed().map(\.section.document)) == ["a.txt", "sub/b.txt"])
+        try checkConsistent()
+    }
+
+    @Test("two roots holding the same relative path: the second is refused, naming the first")
+    func sameIDTwoRoots() throws {
+        try scratch.write("other/a.txt", " 9.1 另一个根目录里的同名文件。 \n")
+        let both = try run([plans, scratch.path + "/other"])
+        #expect(both.failures.count == 1 && both.failures.first?.message.contains(plans + "/a.txt") == true, "\(both.failures)")
+        let again = try run([scratch.path + "/other"])
+        #expect(again.failed == 1 && again.updated == 0 && again.unchanged == 0, "\(again)")
+        #expect(try indexed().contains { $0.section.text.contains("国际贸易中心协助妇女") })
+        #expect(try !indexed().contains { $0.section.text.contains("同名文件") })
         try checkConsistent()
     }
 

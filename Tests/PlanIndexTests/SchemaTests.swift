@@ -118,7 +118,7 @@ struct SourceReaderTests {
         #expect(reason("binary.bin") == .notText)
         #expect(reason("empty.txt") == .empty)
         #expect(reason("latin1.txt") == .badEncoding)
-        #expect(reason("missing.txt") == .unreadable)
+        #expect(reason("missing.txt") == .missing)
     }
 
     @Test("files over the size limit are refused before reading")

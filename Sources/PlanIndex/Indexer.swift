@@ -132,6 +132,7 @@ public final class Indexer {
         // The folders walked and the files given: what was not seen in them is gone.
         var scopes: Set<String> = []
         var givenFiles: Set<String> = []
+        var keep: Set<String> = []  // folders that could not be listed
         var records: [String: DocumentRecord] = [:]
         for record in try documents() { records[record.id] = record }
         // A folder or file inside a root this index already has keeps its ids relative to that
@@ -159,7 +160,16 @@ public final class Indexer {
             if isDirectory.boolValue {
                 scopes.insert(absolute)
                 let root = enclosingRoot(absolute) ?? absolute
-                for file in listFiles(under: absolute) {
+                let (files, unreadable) = listing(absolute)
+                for (folder, message) in unreadable {
+                    // Reported, and what was indexed from it is kept: a folder closed by a
+                    // permission change is not a deletion.
+                    summary.failed += 1
+                    summary.failures.append(.init(file: folder, reason: "unreadable",
+                                                  message: "cannot list the folder (\(message)); what was indexed from it is kept"))
+                    keep.insert(folder)
+                }
+                for file in files {
                     let id = String(file.dropFirst(root.count + 1))
                     if accepts(id) { found.append((file, root, id)) }
                 }
@@ -214,7 +224,7 @@ public final class Indexer {
         // Documents under an indexed root that were not seen this time are gone: remove them.
         for record in records.values where !seen.contains(record.id) {
             let inScope = givenFiles.contains(record.file) || scopes.contains { record.file.hasPrefix($0 + "/") }
-            guard inScope else { continue }
+            guard inScope, !keep.contains(where: { record.file == $0 || record.file.hasPrefix($0 + "/") }) else { continue }
             let removed = try remove(documentID: record.id)
             summary.sectionsRemoved += removed
             if vanishedHashes[record.hash] == record.id, seenHashes.contains(record.hash) {
@@ -338,10 +348,19 @@ public final class Indexer {
 
     /// Regular files under `directory` with the schema's extensions, in a stable order; hidden
     /// files and directories (.git, editors' swap files) are skipped.
-    func listFiles(under directory: String) -> [String] {
+    func listFiles(under directory: String) -> [String] { listing(directory).files }
+
+    /// The same, with the folders that could not be read (permissions): their files are not in
+    /// `files`, which must not make them look deleted.
+    func listing(_ directory: String) -> (files: [String], unreadable: [(folder: String, message: String)]) {
         let url = URL(fileURLWithPath: directory)
+        var unreadable: [(folder: String, message: String)] = []
         guard let enumerator = FileManager.default.enumerator(
-            at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return [] }
+            at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles],
+            errorHandler: { folder, error in
+                unreadable.append((folder.standardizedFileURL.path, (error as NSError).localizedDescription))
+                return true
+            }) else { return ([], [(directory, "cannot list the folder")]) }
         var files: [String] = []
         let extensions = Set(schema.extensions.map { $0.lowercased() })
         for case let file as URL in enumerator {
@@ -351,7 +370,7 @@ public final class Indexer {
             if name.hasSuffix("~") || name.hasPrefix("#") { continue }
             files.append(file.standardizedFileURL.path)
         }
-        return files.sorted()
+        return (files.sorted(), unreadable)
     }
 
     public static func seconds(_ duration: Duration) -> Double {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import XapianKit
 @testable import PlanIndex
@@ -31,6 +32,49 @@ struct IndexCommandTests {
         }
         #expect(try reader.documentCount() == total, "sections without a record")
         return (records.count, total)
+    }
+
+    @Test("a folder that cannot be listed is reported, and what was indexed from it is kept")
+    func unreadableFolder() throws {
+        let dir = try TempDir()
+        let plans = dir.path + "/plans"
+        try FileManager.default.createDirectory(atPath: plans + "/closed", withIntermediateDirectories: true)
+        try Data(" 1.1 妇女。 \n".utf8).write(to: URL(fileURLWithPath: plans + "/a.txt"))
+        try Data(" 2.1 关闭的目录。 \n".utf8).write(to: URL(fileURLWithPath: plans + "/closed/b.txt"))
+        // Root lists any folder: as root, the indexer runs as nobody (setpriv), over files it owns.
+        let asRoot = getuid() == 0
+        func shell(_ program: String, _ arguments: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = arguments
+            var env = ProcessInfo.processInfo.environment
+            env["PLANSEARCH_SCHEMAS"] = Binary.root + "/IndexSchemas"
+            p.environment = env
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        if asRoot {
+            _ = try shell("/bin/chown", ["-R", "nobody", dir.path])
+            _ = try shell("/bin/chmod", ["755", dir.path])
+        }
+        func index() throws -> (Int32, String) {
+            let arguments = ["index", "--db", dir.path + "/db", plans]
+            return asRoot ? try shell("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.plansearch] + arguments)
+                : try shell(Binary.plansearch, arguments)
+        }
+        let (first, firstOutput) = try index()
+        #expect(first == 0 && firstOutput.contains("index holds 2 documents"), "\(firstOutput)")
+        #expect(chmod(plans + "/closed", 0) == 0)
+        defer { chmod(plans + "/closed", 0o755) }
+        let (second, output) = try index()
+        #expect(second != 0, "a failure shows in the exit status")
+        #expect(output.contains("cannot list the folder"), "\(output)")
+        #expect(output.contains("0 removed") && output.contains("index holds 2 documents"), "\(output)")
     }
 
     @Test("SIGKILL at several moments leaves a consistent index, and the next run completes it",

@@ -34,7 +34,8 @@ struct IndexCommandTests {
         return (records.count, total)
     }
 
-    @Test("a folder that cannot be listed is reported, and what was indexed from it is kept")
+    @Test("a folder that cannot be listed is reported, and what was indexed from it is kept",
+          .enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
     func unreadableFolder() throws {
         let dir = try TempDir()
         let plans = dir.path + "/plans"

@@ -333,9 +333,10 @@ public final class Indexer {
         }
     }
 
-    /// Removes a document's sections and record in one transaction; returns how many sections.
+    /// Removes a document's sections and record in one transaction, committed with the run's
+    /// next commit (see `commitInterval`); returns how many sections.
     @discardableResult
-    public func remove(documentID id: String) throws -> Int {
+    private func remove(documentID id: String) throws -> Int {
         let term = layout.documentTerm(id)
         let count = try writer.termFrequency(term)
         try writer.transaction(flushed: false) { db in
@@ -346,12 +347,10 @@ public final class Indexer {
         return count
     }
 
-    /// Regular files under `directory` with the schema's extensions, in a stable order; hidden
-    /// files and directories (.git, editors' swap files) are skipped.
-    func listFiles(under directory: String) -> [String] { listing(directory).files }
-
-    /// The same, with the folders that could not be read (permissions): their files are not in
-    /// `files`, which must not make them look deleted.
+    /// Regular files under `directory` with the schema's extensions, in a stable order (hidden
+    /// files and directories, such as .git and editors' swap files, are skipped), and the folders
+    /// that could not be read (permissions): their files are not in `files`, which must not make
+    /// them look deleted.
     func listing(_ directory: String) -> (files: [String], unreadable: [(folder: String, message: String)]) {
         let url = URL(fileURLWithPath: directory)
         var unreadable: [(folder: String, message: String)] = []

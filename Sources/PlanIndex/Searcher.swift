@@ -534,7 +534,7 @@ public final class Searcher {
         }
         var results = penalised(found, options: options)
         if options.includeData {
-            for i in results.hits.indices { results.hits[i].data = try database.document(results.hits[i].documentID).data }
+            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID) }
         }
         return results
     }
@@ -711,7 +711,7 @@ public final class Searcher {
         results.estimatedMatches = max(results.estimatedMatches, hits.count)
         results = penalised(results, options: options)
         if byID, options.includeData {
-            for i in results.hits.indices { results.hits[i].data = try database.document(results.hits[i].documentID).data }
+            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID) }
         }
         return results
     }
@@ -801,7 +801,7 @@ public final class Searcher {
             text: withText ? section.text : nil)
         if let copies = foldedCopies[hit.documentID] {
             result.copies = try copies.map { id in
-                let copy = try StoredSection(decoding: try database.document(id).data)
+                let copy = try StoredSection(decoding: try database.documentData(id))
                 return SectionLocation(id: copy.section.id, doc: copy.section.document, file: copy.file, line: copy.section.firstLine)
             }
         }
@@ -813,7 +813,7 @@ public final class Searcher {
     public func section(id: String) throws -> SectionResult? {
         try retrying {
             guard let docid = try database.postings(layout.sectionTerm(id), limit: 1).first else { return nil }
-            let stored = try StoredSection(decoding: try database.document(docid).data)
+            let stored = try StoredSection(decoding: try database.documentData(docid))
             let s = stored.section
             return SectionResult(id: s.id, doc: s.document, title: stored.title, heading: s.heading,
                                  headingTitles: s.headingTitles, para: s.paragraph, kind: s.kindName, file: stored.file,

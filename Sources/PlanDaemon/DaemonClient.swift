@@ -6,6 +6,8 @@ import PlanProtocol
 public final class DaemonClient {
     private let fd: Int32
     private var buffer: [UInt8] = []
+    /// Where recv writes; kept, not made (and zeroed) for every read.
+    private var chunk = [UInt8](repeating: 0, count: 65536)
     private var nextID = 1
 
     public struct Failure: Error, CustomStringConvertible {
@@ -45,14 +47,28 @@ public final class DaemonClient {
 
     deinit { close(fd) }
 
-    /// Sends one request and returns the raw response line (a JSON object).
+    /// Sends one request and returns the response line decoded (a JSON object).
     public func call(method: String, params: [String: Any] = [:]) throws -> [String: Any] {
         let id = nextID
         nextID += 1
         let request: [String: Any] = ["id": id, "method": method, "params": params]
-        var line = try JSONSerialization.data(withJSONObject: request)
+        var line = [UInt8](try JSONSerialization.data(withJSONObject: request))
         line.append(0x0A)
-        try line.withUnsafeBytes { raw in
+        let response = try exchange(line)
+        guard let object = try JSONSerialization.jsonObject(with: Data(response)) as? [String: Any] else {
+            throw Failure(code: "io", message: "the daemon sent something that is not a JSON object")
+        }
+        if let error = object["error"] as? [String: Any] {
+            throw Failure(code: error["code"] as? String ?? "error", message: error["message"] as? String ?? "")
+        }
+        return object
+    }
+
+    /// Sends a request line that is already encoded (ending in a newline) and returns the
+    /// response line as it came, undecoded: for a load generator, which shares the machine with
+    /// the daemon and should spend its CPU on asking, not on parsing answers.
+    public func exchange(_ requestLine: [UInt8]) throws -> [UInt8] {
+        try requestLine.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
             var sent = 0
             while sent < raw.count {
@@ -61,14 +77,7 @@ public final class DaemonClient {
                 sent += n
             }
         }
-        let response = try readLine()
-        guard let object = try JSONSerialization.jsonObject(with: Data(response)) as? [String: Any] else {
-            throw Failure(code: "io", message: "the daemon sent something that is not a JSON object")
-        }
-        if let error = object["error"] as? [String: Any] {
-            throw Failure(code: error["code"] as? String ?? "error", message: error["message"] as? String ?? "")
-        }
-        return object
+        return try readLine()
     }
 
     /// The `result` member of a successful call, decoded.
@@ -79,14 +88,16 @@ public final class DaemonClient {
     }
 
     private func readLine() throws -> [UInt8] {
+        // Only the bytes received since the last look can hold the newline.
+        var searched = 0
         while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
+            if let newline = buffer[searched...].firstIndex(of: 0x0A) {
                 let line = Array(buffer[..<newline])
                 buffer.removeSubrange(...newline)
                 return line
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = recv(fd, &chunk, chunk.count, 0)
+            searched = buffer.count
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { throw Failure(code: "io", message: "the daemon closed the connection") }
             buffer += chunk[..<n]
         }

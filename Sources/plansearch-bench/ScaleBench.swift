@@ -99,7 +99,7 @@ struct ScaleBench: ParsableCommand {
         }
         guard let client else { throw ValidationError("the daemon did not start") }
         for q in workload { _ = try? client.call(method: "search", params: ["query": q]) }  // warm up
-        let latencies = RealDaemon.latencies(client, workload, rounds: rounds)
+        let latencies = try RealDaemon.latencies(client, try RealDaemon.requestLines(workload), rounds: rounds)
         return (percentile(latencies, 0.5), percentile(latencies, 0.99))
     }
 

@@ -49,17 +49,40 @@ enum RealDaemon {
         throw ValidationError("the daemon did not answer within 60 s")
     }
 
-    /// Client-side latencies (ms, sorted) of `rounds` passes over `workload`.
-    static func latencies(_ client: DaemonClient, _ workload: [String], rounds: Int) -> [Double] {
+    /// The workload's search requests, encoded once: the clients share the two cores with the
+    /// daemon, so they send ready-made lines and read answers without decoding them (decoding
+    /// with Foundation took a tenth of the machine at eight clients), which measures the daemon.
+    static func requestLines(_ workload: [String], limit: Int = 10) throws -> [[UInt8]] {
+        try workload.map { query in
+            let request: [String: Any] = ["id": 1, "method": "search", "params": ["query": query, "limit": limit]]
+            return [UInt8](try JSONSerialization.data(withJSONObject: request)) + [0x0A]
+        }
+    }
+
+    /// Whether a response line is a result (not an error): `{"id":1,"result":...`.
+    static func isResult(_ line: [UInt8]) -> Bool {
+        let head = line.prefix(24)
+        let marker = Array(#""result":"#.utf8)
+        return head.indices.contains { head[$0...].starts(with: marker) }
+    }
+
+    /// Client-side latencies (ms, sorted) of `rounds` passes over the requests; throws when the
+    /// daemon answers one with an error (a fast error would pass for a fast search).
+    static func latencies(_ client: DaemonClient, _ requests: [[UInt8]], rounds: Int) throws -> [Double] {
         var latencies: [Double] = []
         for _ in 0..<rounds {
-            for q in workload {
-                let t = Date()
-                _ = try? client.call(method: "search", params: ["query": q, "limit": 10])
-                latencies.append(Date().timeIntervalSince(t) * 1000)
+            for line in requests {
+                let t = ContinuousClock.now
+                let answer = try client.exchange(line)
+                latencies.append(milliseconds(ContinuousClock.now - t))
+                guard isResult(answer) else { throw ValidationError("the daemon answered with an error: \(String(decoding: answer, as: UTF8.self))") }
             }
         }
         return latencies.sorted()
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
     static func residentMB(_ pid: Int32) -> Double {
@@ -126,6 +149,7 @@ struct QueryBench: ParsableCommand {
         let dir = BenchSupport.temporaryDirectory("query")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let plans = try materializeCorpus(corpus, copies: copies, into: dir)
+        let requests = try RealDaemon.requestLines(workload)
         var figures: [String: Figures] = [:]
         for analyzer in ["plansearch", "xapian-ngram"] {
             let db = dir + "/db-" + analyzer
@@ -133,22 +157,24 @@ struct QueryBench: ParsableCommand {
             let socket = dir + "/\(analyzer).sock"
             let (process, startup) = try RealDaemon.start(db: db, socket: socket, analyzer: analyzer)
             defer { process.terminate(); process.waitUntilExit() }
-            let latencies = RealDaemon.latencies(try DaemonClient(socketPath: socket), workload, rounds: rounds)
+            let latencies = try RealDaemon.latencies(try DaemonClient(socketPath: socket), requests, rounds: rounds)
             // Eight clients, each on its own thread and connection, for `seconds`.
-            let until = Date().addingTimeInterval(seconds)
+            let until = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
             let all = LatencyCollector()
             let group = DispatchGroup()
             for c in 0..<8 {
                 group.enter()
                 let thread = Thread {
                     defer { group.leave() }
-                    guard let client = try? DaemonClient(socketPath: socket) else { return }
+                    guard let client = try? DaemonClient(socketPath: socket) else { return all.fail() }
                     var mine: [Double] = []
                     var i = c
-                    while Date() < until {
-                        let t = Date()
-                        _ = try? client.call(method: "search", params: ["query": workload[i % workload.count], "limit": 10])
-                        mine.append(Date().timeIntervalSince(t) * 1000)
+                    while ContinuousClock.now < until {
+                        let t = ContinuousClock.now
+                        guard let answer = try? client.exchange(requests[i % requests.count]), RealDaemon.isResult(answer) else {
+                            return all.fail()
+                        }
+                        mine.append(RealDaemon.milliseconds(ContinuousClock.now - t))
                         i += 1
                     }
                     all.add(mine)
@@ -156,6 +182,7 @@ struct QueryBench: ParsableCommand {
                 thread.start()
             }
             group.wait()
+            if all.failed { throw ValidationError("an eight-client search failed (no connection, or an error answer)") }
             let merged = all.sorted()
             figures[analyzer] = Figures(p50_ms: percentile(latencies, 0.5), p99_ms: percentile(latencies, 0.99),
                                         clients8_qps: Double(merged.count) / seconds, clients8_p99_ms: percentile(merged, 0.99),
@@ -232,6 +259,9 @@ struct ReindexBench: ParsableCommand {
 /// Latencies from several client threads.
 final class LatencyCollector: Sendable {
     private let values = Mutex<[Double]>([])
+    private let failures = Mutex(0)
     func add(_ more: [Double]) { values.withLock { $0 += more } }
     func sorted() -> [Double] { values.withLock { $0.sorted() } }
+    func fail() { failures.withLock { $0 += 1 } }
+    var failed: Bool { failures.withLock { $0 > 0 } }
 }

@@ -188,6 +188,7 @@ public final class Searcher {
         }
         try database.reopen()
         for shard in shards where shard !== database { try shard.reopen() }
+        rerankFactsCache.removeAll()
     }
 
     func retrying<T>(_ body: () throws -> T) throws -> T {
@@ -514,25 +515,32 @@ public final class Searcher {
         }
         var wide = options
         wide.offset = 0
-        wide.limit = max(Self.rerankDepth, options.offset + options.limit)
+        let depth = max(Self.rerankDepth, options.offset + options.limit)
+        // Folding shortens the list by the copies it folds away: `foldMargin` hits more than
+        // the page needs come with the first search, which usually covers them (a second
+        // search for the few missing hits cost as much as the first).
+        wide.limit = depth + (foldingCopies ? Self.foldMargin : 0)
         wide.checkAtLeast = max(options.checkAtLeast, wide.limit)
-        wide.includeValues = rerankValues
         // The stored sections are read for the page only, after reordering: reading all
         // `rerankDepth` of them was most of what the penalty cost (28% of search time).
         wide.includeData = false
+        wide.includeValues = .none
         var found = try database.search(query, options: wide)
+        var facts = try rerankFacts(found.hits)
         if foldingCopies, found.hits.count == wide.limit {
-            // Folding shortens the list: as many hits again as it folds away, or the page could
-            // come back short with more matches to come.
-            let folded = copyCount(found.hits.prefix(Self.rerankDepth))
-            if folded > 0 {
+            // More copies than the margin: as many hits again as are missing, or the page
+            // could come back short with more matches to come.
+            let missing = copyCount(found.hits.prefix(Self.rerankDepth), facts) - (wide.limit - depth)
+            if missing > 0 {
                 var more = wide
                 more.offset = wide.limit
-                more.limit = folded
-                found.hits += try database.search(query, options: more).hits
+                more.limit = missing
+                let extra = try database.search(query, options: more).hits
+                facts.merge(try rerankFacts(extra)) { a, _ in a }
+                found.hits += extra
             }
         }
-        var results = penalised(found, options: options)
+        var results = penalised(found, facts, options: options)
         if options.includeData {
             for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID) }
         }
@@ -545,8 +553,52 @@ public final class Searcher {
             && options.offset < Self.rerankDepth && options.limit > 0
     }
 
-    /// The values the rerank reads: the prose share and the copy key.
-    private var rerankValues: ValueSelection { .slots([schema.values.prose, schema.values.copy]) }
+    /// Hits fetched beyond the page for the copies folding removes (see `ranked`).
+    static let foldMargin = 10
+
+    /// What the rerank reads of a section: its prose share (the list penalty) and its copy key
+    /// (folding), both stored as values.
+    struct RerankFacts {
+        enum CopyKey: Hashable {
+            case hash(UInt64)  // CopyKey.of's sixteen hex digits, held as their number
+            case text(String)  // any other key
+        }
+        var prose: Double?
+        var copy: CopyKey?
+    }
+
+    /// The rerank's facts per document id, read once per reader revision: the best 40 hits of
+    /// most searches are sections seen before, and reading two values of each was a tenth of a
+    /// search (a B-tree lookup and an 8 KB read per value). Emptied by `reopen` (ids then name
+    /// other sections) and when it reaches `rerankFactsCacheLimit` entries. Not used for a
+    /// cluster, whose remote shards may change under the same ids without a reopen here.
+    private var rerankFactsCache: [UInt32: RerankFacts] = [:]
+    static let rerankFactsCacheLimit = 200_000
+
+    /// The rerank's facts for `hits`, from the cache or read.
+    private func rerankFacts(_ hits: [Hit]) throws -> [UInt32: RerankFacts] {
+        var facts: [UInt32: RerankFacts] = [:]
+        facts.reserveCapacity(hits.count)
+        let slots = [schema.values.prose, schema.values.copy]
+        for hit in hits {
+            if let known = rerankFactsCache[hit.documentID] {
+                facts[hit.documentID] = known
+                continue
+            }
+            let values = try database.values(hit.documentID, slots: slots)
+            let key = values[schema.values.copy].map { String(decoding: $0, as: UTF8.self) }
+            var read = RerankFacts(prose: values[schema.values.prose].map(SortableNumber.decode))
+            if let key, !key.isEmpty {
+                read.copy = key.utf8.count == 16 ? UInt64(key, radix: 16).map { .hash($0) } ?? .text(key) : .text(key)
+            }
+            facts[hit.documentID] = read
+            if cluster == nil {
+                if rerankFactsCache.count >= Self.rerankFactsCacheLimit { rerankFactsCache.removeAll(keepingCapacity: true) }
+                rerankFactsCache[hit.documentID] = read
+            }
+        }
+        return facts
+    }
 
     /// How many of `query`'s best `rerankDepth` hits are copies of better ones.
     private func copiesAmongBest(_ query: Query, options: SearchOptions) throws -> Int {
@@ -555,15 +607,16 @@ public final class Searcher {
         best.limit = Self.rerankDepth
         best.checkAtLeast = best.limit
         best.includeData = false
-        best.includeValues = rerankValues
-        return copyCount(try database.search(query, options: best).hits[...])
+        best.includeValues = .none
+        let hits = try database.search(query, options: best).hits
+        return copyCount(hits[...], try rerankFacts(hits))
     }
 
     /// How many of `hits` are copies of another among them (the order does not matter).
-    private func copyCount(_ hits: ArraySlice<Hit>) -> Int {
-        var keys = Set<String>()
+    private func copyCount(_ hits: ArraySlice<Hit>, _ facts: [UInt32: RerankFacts]) -> Int {
+        var keys = Set<RerankFacts.CopyKey>()
         return hits.reduce(0) { count, hit in
-            guard let key = hit.valueString(schema.values.copy), !key.isEmpty else { return count }
+            guard let key = facts[hit.documentID]?.copy else { return count }
             return keys.insert(key).inserted ? count : count + 1
         }
     }
@@ -571,23 +624,22 @@ public final class Searcher {
     /// The page `options` asks for, cut from `results`, whose hits are the best ones from rank 0
     /// on in order, with their prose value when the list penalty applies: the penalty reorders
     /// the best `rerankDepth` of them first.
-    private func penalised(_ results: SearchResults, options: SearchOptions) -> SearchResults {
+    private func penalised(_ results: SearchResults, _ facts: [UInt32: RerankFacts], options: SearchOptions) -> SearchResults {
         var results = results
         if rerankApplies(options) {
             let penalty = schema.ranking.listPenalty
-            let slot = schema.values.prose
             let depth = min(Self.rerankDepth, results.hits.count)
             var best = results.hits[..<depth].map { hit in
                 var hit = hit
                 // A section indexed before the measure existed has no value: no penalty.
-                let prose = hit.valueNumber(slot).map { min(1, max(0, $0)) } ?? 1
+                let prose = facts[hit.documentID]?.prose.map { min(1, max(0, $0)) } ?? 1
                 hit.weight *= 1 - penalty * (1 - prose)
                 return hit
             }
             // Ties keep Xapian's order (Swift's sort is not promised to be stable).
             best.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.rank < $1.rank }
             if foldingCopies {
-                best = foldCopies(best)
+                best = foldCopies(best, facts)
                 results.estimatedMatches -= depth - best.count
             }
             results.hits.replaceSubrange(..<depth, with: best)
@@ -601,13 +653,12 @@ public final class Searcher {
 
     /// Keeps the first (best) of each set of copies among `hits`, noting the others in
     /// `foldedCopies`. Sections without a copy key (indexed before it existed) are never folded.
-    private func foldCopies(_ hits: [Hit]) -> [Hit] {
-        let slot = schema.values.copy
-        var keeper: [String: UInt32] = [:]
+    private func foldCopies(_ hits: [Hit], _ facts: [UInt32: RerankFacts]) -> [Hit] {
+        var keeper: [RerankFacts.CopyKey: UInt32] = [:]
         var kept: [Hit] = []
         kept.reserveCapacity(hits.count)
         for hit in hits {
-            guard let key = hit.valueString(slot), !key.isEmpty else {
+            guard let key = facts[hit.documentID]?.copy else {
                 kept.append(hit)
                 continue
             }
@@ -667,7 +718,7 @@ public final class Searcher {
             cheap.limit = i == 0 ? count : max(options.limit, Int(Double(count) * Self.headingCandidateShare))
             cheap.checkAtLeast = i == 0 ? max(options.checkAtLeast, cheap.limit) : 0
             cheap.includeData = !byID
-            cheap.includeValues = rerank ? rerankValues : .none
+            cheap.includeValues = .none
             let found = try database.search(seed, options: cheap)
             if first == nil {
                 first = found
@@ -709,7 +760,8 @@ public final class Searcher {
         // The body seed's estimate, but never fewer than the hits found (the heading seed may
         // add sections the body seed does not match).
         results.estimatedMatches = max(results.estimatedMatches, hits.count)
-        results = penalised(results, options: options)
+        // The penalty reorders the best `rerankDepth`: only theirs are needed.
+        results = penalised(results, rerank ? try rerankFacts(Array(results.hits.prefix(Self.rerankDepth))) : [:], options: options)
         if byID, options.includeData {
             for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID) }
         }

@@ -229,6 +229,20 @@ public class Database {
         return try readBytes { out, length, err in pxs_document_get_data(doc, out, length, err) }
     }
 
+    /// The values of document `id` in `slots` (a slot it has no value in is left out).
+    public func values(_ id: UInt32, slots: [UInt32]) throws(XapianError) -> [UInt32: [UInt8]] {
+        let handle = try live()
+        let doc = try shimCall { err in pxs_database_get_document(handle, id, err) }
+        guard let doc else { throw XapianError(code: .unknown, type: "unknown", message: "no document") }
+        defer { pxs_document_free(doc) }
+        var values: [UInt32: [UInt8]] = [:]
+        for slot in slots {
+            let value = try readBytes { out, length, err in pxs_document_get_value(doc, slot, out, length, err) }
+            if !value.isEmpty { values[slot] = value }
+        }
+        return values
+    }
+
     /// Runs `query` and returns the page of hits `options` asks for.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(XapianError) -> SearchResults {
         let handle = try live()

@@ -134,6 +134,43 @@ final class CopyFoldingTests {
     }
 }
 
+@Suite("More copies among the best hits than the margin fetched for them")
+final class ManyCopiesTests {
+    let scratch: Scratch
+    let searcher: Searcher
+
+    init() throws {
+        scratch = try Scratch()
+        // Every one of 60 paragraphs twice: about half of any best 40 are copies, more than
+        // `Searcher.foldMargin`, so the page needs a second fetch to come back full.
+        for name in ["un", "itc"] {
+            var plan = ""
+            for n in 1...60 {
+                plan += " \(name == "un" ? 1 : 13).\(n) 大会关于会议时地分配办法的第\(n)号决议" + String(repeating: "，涉及会议服务", count: n % 7) + "。 \n\n"
+            }
+            try scratch.write("plans/\(name).txt", plan)
+        }
+        searcher = try plansearchIndex(of: scratch)
+    }
+
+    @Test("a page of 40 comes back full, the same as four pages of 10")
+    func fullPage() throws {
+        #expect(Searcher.foldMargin < 20)
+        let page = try searcher.search(SearchParams(query: CopyFoldingTests.query, limit: 40))
+        #expect(page.hits.count == 40)
+        #expect(Set(page.hits.map(\.id)).count == 40)
+        // The best `rerankDepth` are folded: those kept name their copy, and more than the
+        // margin were folded away.
+        let folded = page.hits.compactMap(\.copies).reduce(0) { $0 + $1.count }
+        #expect(folded > Searcher.foldMargin)
+        let kept = page.hits.prefix(Searcher.rerankDepth - folded)
+        let texts = try kept.map { try #require(try searcher.section(id: $0.id)) }.map(CopyFoldingTests.content)
+        #expect(Set(texts).count == kept.count)
+        let pages = try (0..<4).flatMap { try searcher.search(SearchParams(query: CopyFoldingTests.query, limit: 10, offset: $0 * 10)).hits }
+        #expect(pages.map(\.id) == page.hits.map(\.id))
+    }
+}
+
 @Suite("Stored sections read back, and damaged ones refused")
 struct StoredSectionCodingTests {
     static let section = CopyKeyTests.section("13.1 国际贸易中心\n协助妇女", "13.1")

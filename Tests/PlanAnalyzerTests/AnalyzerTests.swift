@@ -138,6 +138,17 @@ struct QueryModeTests {
         #expect(analyzer.queryUnits("國際貿易中心 婦女").map(\.term) == analyzer.queryUnits("国际贸易中心 妇女").map(\.term))
     }
 
+    @Test("Taiwan vocabulary has its mainland word, the same when asked again",
+          .enabled(if: RegionalVocabulary.shared != nil), arguments: [
+              ("塑膠", "塑料"), ("軟體", "软件"), ("妇女", nil), ("ITC", nil), ("塑膠", "塑料"), ("妇女", nil),
+          ] as [(String, String?)])
+    func mainland(_ word: String, _ expected: String?) throws {
+        let vocabulary = try #require(RegionalVocabulary.shared)
+        // Twice: the second answer comes from what the first remembered.
+        #expect(vocabulary.mainland(word) == expected)
+        #expect(vocabulary.mainland(word) == expected)
+    }
+
     @Test("a word's spelling is its characters, for the phrase fallback")
     func spelling() {
         let unit = analyzer.queryUnits("泥炭地").first

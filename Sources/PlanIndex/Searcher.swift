@@ -231,6 +231,8 @@ public final class Searcher {
     private func runSearch(_ params: SearchParams) throws -> SearchResult {
         foldingCopies = params.foldCopies ?? true
         foldedCopies = [:]
+        hitTexts = [:]
+        defer { hitTexts = [:] }
         let parsed = UserQuery(parsing: params.query)
         var filters = params.filters ?? SearchParams.Filters()
         let documents = parsed.documents + (filters.doc ?? [])
@@ -426,10 +428,11 @@ public final class Searcher {
         if !question.isEmpty, exact {
             // A question's words need not all match; say which ones no hit on this page holds,
             // so a question the plans cannot answer reads as such (exact: false).
-            let texts = results.hits.compactMap { try? StoredSection(decoding: $0.data).section.text }
+            let texts = hits.compactMap { hitTexts[$0.id] }
             let highlighter = Highlighter(analyzer: analyzer)
             let absent = question.filter { word in
-                !texts.contains { !highlighter.matches(of: word.highlights, in: $0).isEmpty }
+                let needles = highlighter.needles(for: word.highlights)
+                return !texts.contains { !highlighter.matches(of: needles, in: $0).isEmpty }
             }
             if !absent.isEmpty {
                 exact = false
@@ -478,12 +481,11 @@ public final class Searcher {
         let allButOne = items.map { left in assemble(required.filter { $0.item != left }) }
         let results = try ranked(.andNot(.or(allButOne), strict ?? assemble(required)), options: fill)
         let highlighter = Highlighter(analyzer: analyzer)
+        let needles = required.map { highlighter.needles(for: $0.words.flatMap(\.highlights)) }
         return try results.hits.map { found in
             var hit = try makeHit(found, highlightWords: highlightWords, withText: withText)
-            let text = try StoredSection(decoding: found.data).section.text
-            hit.missing = required.filter { clause in
-                highlighter.matches(of: clause.words.flatMap(\.highlights), in: text).isEmpty
-            }.map(\.text)
+            guard let text = hitTexts[hit.id] else { return hit }
+            hit.missing = required.indices.filter { highlighter.matches(of: needles[$0], in: text).isEmpty }.map { required[$0].text }
             hit.rank += strictTotal  // after every section that holds all the words
             return hit
         }
@@ -829,6 +831,10 @@ public final class Searcher {
     /// runs one search at a time, on its reader's thread).
     private var foldingCopies = true
     private var foldedCopies: [UInt32: [UInt32]] = [:]
+    /// The current search's hits' texts, normalised by makeHit (by section id): which words a
+    /// partial hit lacks, and which words of a question no hit holds, are looked up in them
+    /// rather than normalising each text again per word.
+    private var hitTexts: [String: Highlighter.Normalized] = [:]
 
     private func makeHit(_ hit: Hit, highlightWords: [String], withText: Bool) throws -> SearchHit {
         let stored = try StoredSection(decoding: hit.data)
@@ -842,7 +848,9 @@ public final class Searcher {
             needles = highlighter.needles(for: highlightWords)
             highlightNeedles = needles
         }
-        let matches = highlighter.matches(of: needles, in: section.text)
+        let text = highlighter.normalized(section.text)
+        hitTexts[section.id] = text
+        let matches = highlighter.matches(of: needles, in: text)
         let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
         let line = matches.first.map { section.line(atTextOffset: $0.lowerBound) } ?? section.firstLine
         var result = SearchHit(

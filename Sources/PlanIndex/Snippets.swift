@@ -21,13 +21,29 @@ struct Highlighter {
         return Needles(words: words, scalars: scalars)
     }
 
+    /// A text in normalised form, with each scalar's offset in the original: normalising is
+    /// most of finding matches, so a text looked at for several sets of words is normalised once.
+    struct Normalized {
+        let scalars: [Unicode.Scalar]
+        let origin: [Int]
+    }
+
+    func normalized(_ text: String) -> Normalized {
+        let (scalars, origin) = analyzer.normalizeForHighlighting(text)
+        return Normalized(scalars: scalars, origin: origin)
+    }
+
     func matches(of words: [String], in text: String) -> [Range<Int>] {
-        matches(of: needles(for: words), in: text)
+        matches(of: needles(for: words), in: normalized(text))
     }
 
     func matches(of needles: Needles, in text: String) -> [Range<Int>] {
+        matches(of: needles, in: normalized(text))
+    }
+
+    func matches(of needles: Needles, in text: Normalized) -> [Range<Int>] {
         guard !needles.scalars.isEmpty else { return [] }
-        let (normalized, origin) = analyzer.normalizeForHighlighting(text)
+        let (normalized, origin) = (text.scalars, text.origin)
         var ranges: [Range<Int>] = []
         for needle in needles.scalars where needle.count <= normalized.count {
             let first = needle[0]

@@ -518,30 +518,19 @@ public final class Searcher {
         var wide = options
         wide.offset = 0
         let depth = max(Self.rerankDepth, options.offset + options.limit)
-        // Folding shortens the list by the copies it folds away: `foldMargin` hits more than
-        // the page needs come with the first search, which usually covers them (a second
-        // search for the few missing hits cost as much as the first).
-        wide.limit = depth + (foldingCopies ? Self.foldMargin : 0)
+        // Folding shortens the list by the copies it folds away, at most `rerankDepth - 1` of
+        // them (only the best `rerankDepth` are folded): fetching that many more than the page
+        // needs makes sure it comes back full. (A second search for the hits missing after
+        // folding cost as much as the first: on 20 copies of the corpus, a third of a search.)
+        wide.limit = depth + (foldingCopies ? Self.rerankDepth - 1 : 0)
         wide.checkAtLeast = max(options.checkAtLeast, wide.limit)
         // The stored sections are read for the page only, after reordering: reading all
         // `rerankDepth` of them was most of what the penalty cost (28% of search time).
         wide.includeData = false
         wide.includeValues = .none
-        var found = try database.search(query, options: wide)
-        var facts = try rerankFacts(found.hits)
-        if foldingCopies, found.hits.count == wide.limit {
-            // More copies than the margin: as many hits again as are missing, or the page
-            // could come back short with more matches to come.
-            let missing = copyCount(found.hits.prefix(Self.rerankDepth), facts) - (wide.limit - depth)
-            if missing > 0 {
-                var more = wide
-                more.offset = wide.limit
-                more.limit = missing
-                let extra = try database.search(query, options: more).hits
-                facts.merge(try rerankFacts(extra)) { a, _ in a }
-                found.hits += extra
-            }
-        }
+        let found = try database.search(query, options: wide)
+        // The facts of the hits the rerank looks at: the best `rerankDepth`.
+        let facts = try rerankFacts(Array(found.hits.prefix(Self.rerankDepth)))
         var results = penalised(found, facts, options: options)
         if options.includeData {
             for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID) }
@@ -554,9 +543,6 @@ public final class Searcher {
         (schema.ranking.listPenalty > 0 || foldingCopies) && options.sort == .relevance
             && options.offset < Self.rerankDepth && options.limit > 0
     }
-
-    /// Hits fetched beyond the page for the copies folding removes (see `ranked`).
-    static let foldMargin = 10
 
     /// What the rerank reads of a section: its prose share (the list penalty) and its copy key
     /// (folding), both stored as values.
@@ -624,8 +610,8 @@ public final class Searcher {
     }
 
     /// The page `options` asks for, cut from `results`, whose hits are the best ones from rank 0
-    /// on in order, with their prose value when the list penalty applies: the penalty reorders
-    /// the best `rerankDepth` of them first.
+    /// on in order; when the rerank applies, `facts` holds those of the best `rerankDepth`, which
+    /// the penalty reorders (and folding thins) first.
     private func penalised(_ results: SearchResults, _ facts: [UInt32: RerankFacts], options: SearchOptions) -> SearchResults {
         var results = results
         if rerankApplies(options) {

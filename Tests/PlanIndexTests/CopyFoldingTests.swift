@@ -134,15 +134,15 @@ final class CopyFoldingTests {
     }
 }
 
-@Suite("More copies among the best hits than the margin fetched for them")
+@Suite("Many copies among the best hits")
 final class ManyCopiesTests {
     let scratch: Scratch
     let searcher: Searcher
 
     init() throws {
         scratch = try Scratch()
-        // Every one of 60 paragraphs twice: about half of any best 40 are copies, more than
-        // `Searcher.foldMargin`, so the page needs a second fetch to come back full.
+        // Every one of 60 paragraphs twice: about half of any best 40 are copies, so the page
+        // comes back full only if the search fetched enough hits beyond it.
         for name in ["un", "itc"] {
             var plan = ""
             for n in 1...60 {
@@ -155,14 +155,12 @@ final class ManyCopiesTests {
 
     @Test("a page of 40 comes back full, the same as four pages of 10")
     func fullPage() throws {
-        #expect(Searcher.foldMargin < 20)
         let page = try searcher.search(SearchParams(query: CopyFoldingTests.query, limit: 40))
         #expect(page.hits.count == 40)
         #expect(Set(page.hits.map(\.id)).count == 40)
-        // The best `rerankDepth` are folded: those kept name their copy, and more than the
-        // margin were folded away.
+        // The best `rerankDepth` are folded: those kept name their copy.
         let folded = page.hits.compactMap(\.copies).reduce(0) { $0 + $1.count }
-        #expect(folded > Searcher.foldMargin)
+        #expect(folded > 10)
         let kept = page.hits.prefix(Searcher.rerankDepth - folded)
         let texts = try kept.map { try #require(try searcher.section(id: $0.id)) }.map(CopyFoldingTests.content)
         #expect(Set(texts).count == kept.count)

@@ -508,11 +508,12 @@ uint32_t pxs_document_index_text(pxs_document *doc, const char *text, size_t len
     });
 }
 
-pxs_document *pxs_database_get_document(const pxs_database *db, uint32_t docid, pxs_error **err) {
+pxs_document *pxs_database_get_document(const pxs_database *db, uint32_t docid, bool assume_valid,
+                                        pxs_error **err) {
     return guarded<pxs_document *>(err, nullptr, [&] {
         if (docid == 0) throw shim_invalid_argument{"docid 0"};
         auto handle = std::make_unique<pxs_document>();
-        handle->doc = require(db, "NULL database").db.get_document(docid);
+        handle->doc = require(db, "NULL database").db.get_document(docid, assume_valid ? Xapian::DOC_ASSUME_VALID : 0);
         return handle.release();
     });
 }

@@ -533,7 +533,7 @@ public final class Searcher {
         let facts = try rerankFacts(Array(found.hits.prefix(Self.rerankDepth)))
         var results = penalised(found, facts, options: options)
         if options.includeData {
-            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID) }
+            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID, assumeValid: true) }
         }
         return results
     }
@@ -573,7 +573,7 @@ public final class Searcher {
                 facts[hit.documentID] = known
                 continue
             }
-            let values = try database.values(hit.documentID, slots: slots)
+            let values = try database.values(hit.documentID, slots: slots, assumeValid: true)
             let key = values[schema.values.copy].map { String(decoding: $0, as: UTF8.self) }
             var read = RerankFacts(prose: values[schema.values.prose].map(SortableNumber.decode))
             if let key, !key.isEmpty {
@@ -751,7 +751,7 @@ public final class Searcher {
         // The penalty reorders the best `rerankDepth`: only theirs are needed.
         results = penalised(results, rerank ? try rerankFacts(Array(results.hits.prefix(Self.rerankDepth))) : [:], options: options)
         if byID, options.includeData {
-            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID) }
+            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID, assumeValid: true) }
         }
         return results
     }
@@ -847,7 +847,7 @@ public final class Searcher {
             text: withText ? section.text : nil)
         if let copies = foldedCopies[hit.documentID] {
             result.copies = try copies.map { id in
-                let copy = try StoredSection(decoding: try database.documentData(id))
+                let copy = try StoredSection(decoding: try database.documentData(id, assumeValid: true))
                 return SectionLocation(id: copy.section.id, doc: copy.section.document, file: copy.file, line: copy.section.firstLine)
             }
         }

@@ -212,35 +212,41 @@ public class Database {
     /// A stored document: its data, values and (when asked) terms.
     /// Throws `.documentNotFound` for an id that is not in the database.
     public func document(_ id: UInt32, includeTerms: Bool = false) throws(XapianError) -> StoredDocument {
-        let handle = try live()
-        let doc = try shimCall { err in pxs_database_get_document(handle, id, err) }
-        guard let doc else { throw XapianError(code: .unknown, type: "unknown", message: "no document") }
-        defer { pxs_document_free(doc) }
-        return try StoredDocument(reading: doc, id: id, includeTerms: includeTerms)
+        try withDocument(id, assumeValid: false) { doc throws(XapianError) in
+            try StoredDocument(reading: doc, id: id, includeTerms: includeTerms)
+        }
     }
 
     /// The stored data of document `id` alone: `document(_:)` also reads every value slot,
     /// which for the page of a search was a third of the cost of fetching its hits.
-    public func documentData(_ id: UInt32) throws(XapianError) -> [UInt8] {
-        let handle = try live()
-        let doc = try shimCall { err in pxs_database_get_document(handle, id, err) }
-        guard let doc else { throw XapianError(code: .unknown, type: "unknown", message: "no document") }
-        defer { pxs_document_free(doc) }
-        return try readBytes { out, length, err in pxs_document_get_data(doc, out, length, err) }
+    /// `assumeValid`: the id came from a search of this revision, so its existence is not
+    /// checked (a lookup less per hit); a missing document then reads as empty data.
+    public func documentData(_ id: UInt32, assumeValid: Bool = false) throws(XapianError) -> [UInt8] {
+        try withDocument(id, assumeValid: assumeValid) { doc throws(XapianError) in
+            try readBytes { out, length, err in pxs_document_get_data(doc, out, length, err) }
+        }
     }
 
-    /// The values of document `id` in `slots` (a slot it has no value in is left out).
-    public func values(_ id: UInt32, slots: [UInt32]) throws(XapianError) -> [UInt32: [UInt8]] {
+    /// The values of document `id` in `slots` (a slot it has no value in is left out);
+    /// `assumeValid` as for `documentData`.
+    public func values(_ id: UInt32, slots: [UInt32], assumeValid: Bool = false) throws(XapianError) -> [UInt32: [UInt8]] {
+        try withDocument(id, assumeValid: assumeValid) { doc throws(XapianError) in
+            var values: [UInt32: [UInt8]] = [:]
+            for slot in slots {
+                let value = try readBytes { out, length, err in pxs_document_get_value(doc, slot, out, length, err) }
+                if !value.isEmpty { values[slot] = value }
+            }
+            return values
+        }
+    }
+
+    private func withDocument<T>(_ id: UInt32, assumeValid: Bool,
+                                 _ body: (OpaquePointer) throws(XapianError) -> T) throws(XapianError) -> T {
         let handle = try live()
-        let doc = try shimCall { err in pxs_database_get_document(handle, id, err) }
+        let doc = try shimCall { err in pxs_database_get_document(handle, id, assumeValid, err) }
         guard let doc else { throw XapianError(code: .unknown, type: "unknown", message: "no document") }
         defer { pxs_document_free(doc) }
-        var values: [UInt32: [UInt8]] = [:]
-        for slot in slots {
-            let value = try readBytes { out, length, err in pxs_document_get_value(doc, slot, out, length, err) }
-            if !value.isEmpty { values[slot] = value }
-        }
-        return values
+        return try body(doc)
     }
 
     /// Runs `query` and returns the page of hits `options` asks for.

@@ -161,6 +161,13 @@ final class SearchTests {
         #expect(stored.terms.contains(TermEntry(term: "发", frequency: 1)))
         #expect(throws: XapianError.self) { try reader.document(999) }
         #expect(code(of: { try reader.document(999) }) == .documentNotFound)
+        // The data alone, checked or assumed valid (an id a search just returned); values too.
+        #expect(try reader.documentData(id) == Array("s3".utf8))
+        #expect(try reader.documentData(id, assumeValid: true) == Array("s3".utf8))
+        #expect(try reader.values(id, slots: [0, 1], assumeValid: true) == stored.values.filter { [0, 1].contains($0.key) })
+        #expect(code(of: { try reader.documentData(999) }) == .documentNotFound)
+        // Not checked, a missing document reads as nothing rather than failing.
+        #expect(try reader.documentData(999, assumeValid: true).isEmpty)
     }
 
     @Test("query descriptions show Xapian's structure")

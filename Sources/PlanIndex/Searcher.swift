@@ -186,9 +186,11 @@ public final class Searcher {
             for shard in shards { _ = try? shard.reopen() }
             return
         }
+        // First: a reopen that fails halfway may already have moved some shards on, and the
+        // reader is not asked to reopen again for the same change.
+        rerankFactsCache.removeAll()
         try database.reopen()
         for shard in shards where shard !== database { try shard.reopen() }
-        rerankFactsCache.removeAll()
     }
 
     func retrying<T>(_ body: () throws -> T) throws -> T {
@@ -422,7 +424,7 @@ public final class Searcher {
             let strict: Query? = options.offset == 0 && options.collapse == nil && !hits.isEmpty
                 && results.hits.count == results.estimatedMatches
                 ? .or(hits.flatMap { [$0.id] + ($0.copies ?? []).map(\.id) }.map { .term(layout.sectionTerm($0)) }) : nil
-            hits += try partialHits(required, strictTotal: results.estimatedMatches, strict: strict, options: options,
+            hits += try partialHits(required, strictTotal: results.estimatedMatches, shown: hits.count, strict: strict, options: options,
                                     assemble: { assemble($0, proximity: false) }, highlightWords: highlightWords, withText: params.withText ?? false)
         }
         if !question.isEmpty, exact {
@@ -469,12 +471,14 @@ public final class Searcher {
     /// passage that has the rest of the query word for word. Only whole items the user typed
     /// are left out (never one segment of 快时尚, never filters or exclusions); `total` still
     /// counts only the sections with every word.
-    private func partialHits(_ required: [Clause], strictTotal: Int, strict: Query?, options: SearchOptions,
+    private func partialHits(_ required: [Clause], strictTotal: Int, shown: Int, strict: Query?, options: SearchOptions,
                              assemble: ([Clause]) -> Query, highlightWords: [String], withText: Bool) throws -> [SearchHit] {
         var fill = options
         // The strict matches come first in paging order: a later page starts further into these.
         fill.offset = max(0, options.offset - strictTotal)
-        fill.limit = options.offset + options.limit - max(options.offset, strictTotal)
+        // Never more than the page has room for: `strictTotal` is Xapian's estimate, and an
+        // estimate below the hits shown made a page of 40 come back with 44.
+        fill.limit = min(options.offset + options.limit - max(options.offset, strictTotal), options.limit - shown)
         guard fill.limit > 0 else { return [] }
         fill.checkAtLeast = fill.offset + fill.limit
         let items = Set(required.map(\.item)).sorted()
@@ -484,9 +488,10 @@ public final class Searcher {
         let needles = required.map { highlighter.needles(for: $0.words.flatMap(\.highlights)) }
         return try results.hits.map { found in
             var hit = try makeHit(found, highlightWords: highlightWords, withText: withText)
-            guard let text = hitTexts[hit.id] else { return hit }
-            hit.missing = required.indices.filter { highlighter.matches(of: needles[$0], in: text).isEmpty }.map { required[$0].text }
             hit.rank += strictTotal  // after every section that holds all the words
+            if let text = hitTexts[hit.id] {  // (makeHit keeps every hit's text)
+                hit.missing = required.indices.filter { highlighter.matches(of: needles[$0], in: text).isEmpty }.map { required[$0].text }
+            }
             return hit
         }
     }

@@ -270,7 +270,7 @@ struct IndexerTests {
     }
 }
 
-@Suite("Searching the corpus (baseline analyzer)", .enabled(if: Paths.hasCorpus))
+@Suite("Searching the corpus", .enabled(if: Paths.hasCorpus))
 struct CorpusSearchTests {
     @Test("relaxing keeps the word that matches")
     func relaxOnCorpus() throws {
@@ -283,5 +283,33 @@ struct CorpusSearchTests {
         let r = try searcher.search(.init(query: "妇女 火星"))
         #expect(r.missing == ["火星"])
         #expect(!r.hits.isEmpty)
+    }
+
+    /// Two-item queries whose first page is short, so that it is filled with sections holding
+    /// all but one item: the fill is sized from Xapian's estimate of the full matches, which
+    /// once let a page of 40 come back with 44 (会议 时地分配 on the whole corpus; the fill is
+    /// now also capped by the hits already on the page).
+    @Test("a page never holds more hits than asked for, filled or not", arguments: [
+        "会议 时地分配", "2030 年议程 贸易", "妇女 市场 国贸中心", "电子商务 妇女", "数字鸿沟 发展中国家",
+    ])
+    func pageLimit(_ query: String) throws {
+        let (scratch, searcher) = try Self.plansearchCorpus()
+        defer { withExtendedLifetime(scratch) {} }  // the index lives in it
+        for limit in [1, 7, 10, 33, 40, 45] {
+            for offset in [0, 5, 30, 40] {
+                let r = try searcher.search(SearchParams(query: query, limit: limit, offset: offset))
+                #expect(r.hits.count <= limit, "\(query) limit \(limit) offset \(offset): \(r.hits.count) hits")
+                #expect(r.hits.map(\.rank) == Array((offset + 1)..<(offset + 1 + r.hits.count)), "\(query) limit \(limit) offset \(offset)")
+            }
+        }
+    }
+
+    /// The ITC plan and the UNIDO report indexed with PlanSearch's analyzer.
+    static func plansearchCorpus() throws -> (Scratch, Searcher) {
+        let scratch = try Scratch()
+        for name in ["itc-programme-plan-2021.txt", "unido-annual-report-2020.txt"] {
+            try scratch.write("plans/" + name, try String(contentsOfFile: Paths.corpus + "/" + name, encoding: .utf8))
+        }
+        return (scratch, try plansearchIndex(of: scratch))
     }
 }

@@ -5,13 +5,18 @@ import Foundation
 /// exactly one section; nothing is dropped, so every line can be found and jumped to.
 public struct Sectioner: Sendable {
     public let schema: Schema
+    /// The noise rules as few expressions as they can be (see `LinePattern.anyOf`).
+    private let noise: [LinePattern]
 
-    public init(schema: Schema) { self.schema = schema }
+    public init(schema: Schema) {
+        self.schema = schema
+        noise = LinePattern.anyOf(schema.noise.map(\.pattern))
+    }
 
     /// Splits `text` (the file's decoded contents). `documentID` is the path relative to the
     /// indexed root; `file` the absolute path.
     public func split(text: String, documentID: String, file: String, contentHash: String? = nil) -> SectionedDocument {
-        let lines = SourceLine.split(text, noise: schema.noise.map(\.pattern))
+        let lines = SourceLine.split(text, noise: noise)
         var state = SplitState(schema: schema, documentID: documentID, ignoreBlankLines: ignoresBlankLines(lines))
         for line in lines { state.take(line) }
         state.finish()

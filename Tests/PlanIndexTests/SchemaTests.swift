@@ -91,6 +91,49 @@ struct SchemaTests {
     }
 }
 
+@Suite("Noise rules joined into one expression")
+struct JoinedPatternTests {
+    static func patterns(_ sources: [String]) throws -> [LinePattern] {
+        try sources.map { LinePattern(try NSRegularExpression(pattern: $0, options: [])) }
+    }
+
+    @Test("the shipped noise rules, joined, match exactly the corpus lines one of them matches",
+          .enabled(if: Paths.hasCorpus))
+    func shippedRules() throws {
+        let rules = try loadSchema("un-plan").noise.map(\.pattern)
+        let joined = LinePattern.anyOf(rules)
+        #expect(joined.count == 1)
+        var lines = 0, noise = 0
+        for name in ["itc-programme-plan-2021.txt", "unido-annual-report-2020.txt", "itc-programme-budget-2008-2009.txt"] {
+            let text = try String(contentsOfFile: Paths.corpus + "/" + name, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                let one = rules.contains { $0.matches(trimmed) }
+                #expect(joined.contains { $0.matches(trimmed) } == one, "\(trimmed)")
+                lines += 1
+                if one { noise += 1 }
+            }
+        }
+        // The comparison covers both answers.
+        #expect(noise > 20 && lines - noise > 1000, "\(noise) of \(lines)")
+    }
+
+    @Test("joined only when it is safe", arguments: [
+        (["^a+$", "^b$"], 1),
+        (["^(x)\\1$", "^b$"], 2),       // a backreference: its group number would shift
+        (["^(?<n>x)\\k<n>$", "^b$"], 2),  // a named one
+        (["^a$"], 1),
+    ] as [([String], Int)])
+    func safety(_ sources: [String], _ expected: Int) throws {
+        let patterns = try Self.patterns(sources)
+        let joined = LinePattern.anyOf(patterns)
+        #expect(joined.count == expected)
+        for line in ["a", "aaa", "b", "xx", "ab", ""] {
+            #expect(joined.contains { $0.matches(line) } == patterns.contains { $0.matches(line) }, "\(line)")
+        }
+    }
+}
+
 @Suite("Reading source files")
 struct SourceReaderTests {
     @Test("UTF-8 with and without BOM, UTF-16, and GB18030 are read; the rest refused")

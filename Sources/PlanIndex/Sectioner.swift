@@ -7,17 +7,23 @@ public struct Sectioner: Sendable {
     public let schema: Schema
     /// The noise rules as few expressions as they can be (see `LinePattern.anyOf`).
     private let noise: [LinePattern]
+    /// The block rules' start patterns joined, when they can be: most lines start no block, and
+    /// one scan tells so (nil: try each rule).
+    private let anyBlockStart: LinePattern?
 
     public init(schema: Schema) {
         self.schema = schema
         noise = LinePattern.anyOf(schema.noise.map(\.pattern))
+        let starts = LinePattern.anyOf(schema.blocks.map(\.start))
+        anyBlockStart = schema.blocks.count > 1 && starts.count == 1 ? starts[0] : nil
     }
 
     /// Splits `text` (the file's decoded contents). `documentID` is the path relative to the
     /// indexed root; `file` the absolute path.
     public func split(text: String, documentID: String, file: String, contentHash: String? = nil) -> SectionedDocument {
         let lines = SourceLine.split(text, noise: noise)
-        var state = SplitState(schema: schema, documentID: documentID, ignoreBlankLines: ignoresBlankLines(lines))
+        var state = SplitState(schema: schema, documentID: documentID, ignoreBlankLines: ignoresBlankLines(lines),
+                               anyBlockStart: anyBlockStart)
         for line in lines { state.take(line) }
         state.finish()
         let title = documentTitle(lines, fileName: (file as NSString).lastPathComponent)
@@ -160,6 +166,8 @@ struct SplitState {
     let schema: Schema
     let documentID: String
     let ignoreBlankLines: Bool
+    /// See `Sectioner.anyBlockStart`.
+    let anyBlockStart: LinePattern?
 
     var sections: [Section] = []
     /// Heading stack: (level, label, title).
@@ -187,10 +195,11 @@ struct SplitState {
         var length = 0
     }
 
-    init(schema: Schema, documentID: String, ignoreBlankLines: Bool) {
+    init(schema: Schema, documentID: String, ignoreBlankLines: Bool, anyBlockStart: LinePattern? = nil) {
         self.schema = schema
         self.documentID = documentID
         self.ignoreBlankLines = ignoreBlankLines
+        self.anyBlockStart = anyBlockStart
     }
 
     mutating func take(_ line: SourceLine) {
@@ -295,7 +304,9 @@ struct SplitState {
                 return .heading(rule)
             }
         }
-        for rule in schema.blocks where rule.start.matches(text) { return .block(rule) }
+        if anyBlockStart?.matches(text) ?? true {
+            for rule in schema.blocks where rule.start.matches(text) { return .block(rule) }
+        }
         if let numbered = schema.paragraphs.numbered, let number = numbered.capture(1, in: text) {
             return .numbered(number)
         }

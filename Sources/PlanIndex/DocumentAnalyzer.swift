@@ -36,7 +36,23 @@ public struct AnalysisScratch: Sendable {
     /// The wdf of the occurrences counted but not indexed since it was last reset (see
     /// `IndexLayout.unindexedLengthTerm`).
     var unindexedLength: UInt32 = 0
+    /// Heading filter terms made before, by heading: every section repeats its headings, and
+    /// folding one (NFKC, whitespace) for each section was 2.7% of `plansearch index`.
+    /// Emptied when it reaches `headingTermsLimit`.
+    var headingTerms: [String: String] = [:]
+    static let headingTermsLimit = 10_000
     public init() {}
+
+    /// `layout.headingTerm(heading)`, remembered (by the layout's prefix too: a scratch is not
+    /// tied to one schema).
+    mutating func headingTerm(_ heading: String, _ layout: IndexLayout) -> String {
+        let key = layout.schema.filters.heading + "\u{0}" + heading
+        if let known = headingTerms[key] { return known }
+        let term = layout.headingTerm(heading)
+        if headingTerms.count >= Self.headingTermsLimit { headingTerms.removeAll(keepingCapacity: true) }
+        headingTerms[key] = term
+        return term
+    }
 
     /// Term bytes beyond which the batch is let go after a text (a huge line), rather than
     /// pinned for the rest of the run.

@@ -54,8 +54,8 @@ public struct SectionDocumentBuilder: Sendable {
         doc.addBooleanTerm(layout.sectionTerm(section.id))
         doc.addBooleanTerm(layout.documentTerm(document.id))
         doc.addBooleanTerm(layout.kindTerm(section.kindName))
-        for heading in section.heading { doc.addBooleanTerm(layout.headingTerm(heading)) }
-        for title in section.headingTitles where !title.isEmpty { doc.addBooleanTerm(layout.headingTerm(title)) }
+        for heading in section.heading { doc.addBooleanTerm(scratch.headingTerm(heading, layout)) }
+        for title in section.headingTitles where !title.isEmpty { doc.addBooleanTerm(scratch.headingTerm(title, layout)) }
 
         doc.setValue(document.id, slot: schema.values.document)
         if let year = document.year { doc.setValue(number: Double(year), slot: schema.values.year) }

@@ -26,6 +26,20 @@ struct DocumentBuilderScratchTests {
             }
         }
     }
+
+    @Test("a remembered heading term is the layout's, whichever layout asks")
+    func headingTerms() throws {
+        var schema = try loadSchema("un-plan")
+        let first = IndexLayout(schema: schema)
+        schema.filters.heading = "ZH"
+        let second = IndexLayout(schema: schema)
+        var scratch = AnalysisScratch()
+        for heading in ["次级方案 6", "次级方案6", "Ｃ. 实质性应交付产出", "次级方案 6"] {
+            #expect(scratch.headingTerm(heading, first) == first.headingTerm(heading))
+            #expect(scratch.headingTerm(heading, second) == second.headingTerm(heading))
+        }
+        #expect(first.headingTerm("次级方案 6") != second.headingTerm("次级方案 6"))
+    }
 }
 
 @Suite("Heading path and title terms", .enabled(if: Paths.hasCorpus))

@@ -33,14 +33,6 @@ struct Highlighter {
         return Normalized(scalars: scalars, origin: origin)
     }
 
-    func matches(of words: [String], in text: String) -> [Range<Int>] {
-        matches(of: needles(for: words), in: normalized(text))
-    }
-
-    func matches(of needles: Needles, in text: String) -> [Range<Int>] {
-        matches(of: needles, in: normalized(text))
-    }
-
     func matches(of needles: Needles, in text: Normalized) -> [Range<Int>] {
         guard !needles.scalars.isEmpty else { return [] }
         let (normalized, origin) = (text.scalars, text.origin)

@@ -74,15 +74,11 @@ enum RealDaemon {
             for line in requests {
                 let t = ContinuousClock.now
                 let answer = try client.exchange(line)
-                latencies.append(milliseconds(ContinuousClock.now - t))
+                latencies.append(Indexer.seconds(ContinuousClock.now - t) * 1000)
                 guard isResult(answer) else { throw ValidationError("the daemon answered with an error: \(String(decoding: answer, as: UTF8.self))") }
             }
         }
         return latencies.sorted()
-    }
-
-    static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
     static func residentMB(_ pid: Int32) -> Double {
@@ -174,7 +170,7 @@ struct QueryBench: ParsableCommand {
                         guard let answer = try? client.exchange(requests[i % requests.count]), RealDaemon.isResult(answer) else {
                             return all.fail()
                         }
-                        mine.append(RealDaemon.milliseconds(ContinuousClock.now - t))
+                        mine.append(Indexer.seconds(ContinuousClock.now - t) * 1000)
                         i += 1
                     }
                     all.add(mine)

@@ -22,6 +22,17 @@ struct SectionerTests {
                 ("paragraph", "1.1", "第二章 > 方案 1 > 总方向", 1, 13, "第二章2021 年方案计划方案 1大会"),
                 ("paragraph", "1.2", "第二章 > 方案 1 > 总方向", 15, 15, "1.2 第二段。"),
              ]),
+        Case(name: "a lettered part sits inside its programme and ends with it; a deliverables category is not a part",
+             text: """
+             方案 25 \n\n  管理和支助事务 \n\n A. 管理战略、政策和合规部 \n\n  次级方案 1 \n\n  战略 \n\n25.1 第一段。 \n\n\
+             表 25.1 \n\n     B. 生成和转让知识     \n\n 议事机构文件 2 2 1 2 \n\n  次级方案 2 \n\n  战略 \n\n25.2 第二段。 \n\n\
+              方案 26 \n\n  内部监督 \n\n  战略 \n\n26.1 第三段。 \n
+             """, expected: [
+                ("paragraph", "25.1", "方案 25 > A. 管理战略、政策和合规部 > 次级方案 1 > 战略", 1, 11, "方案 25管理和支助事务A. 管理战略"),
+                ("table", nil, "方案 25 > A. 管理战略、政策和合规部 > 次级方案 1 > 战略", 13, 17, "表 25.1 B. 生成和转让知识"),
+                ("paragraph", "25.2", "方案 25 > A. 管理战略、政策和合规部 > 次级方案 2 > 战略", 19, 23, "次级方案 2"),
+                ("paragraph", "26.1", "方案 26 > 战略", 25, 31, "方案 26内部监督"),
+             ]),
         Case(name: "a word broken across PDF lines is joined", text: """
              13.2 大会在另一些决议中强调了以下各点：投资、增值对于可持续发展必不可 \n\n少；在全球化背景下。\n
              """, expected: [("paragraph", "13.2", "", 1, 3, "13.2 大会在另一些决议中强调了以下各点：投资、增值对于可持续发展必不可少；")]),
@@ -192,6 +203,18 @@ struct SectionerTests {
         let s = try #require(unDoc.sections.first { $0.paragraph == "1.1" })
         #expect(s.heading.first == "第二章")
         #expect(s.heading.contains("方案 1"))
+        // Every later section is inside a programme, and nothing but the chapter is above it: a
+        // lettered line inside a programme (a department, or a deliverables category the PDF
+        // indented) once opened a level-2 heading that outlived every later programme.
+        let start = try #require(unDoc.sections.firstIndex { $0.heading.contains("方案 1") })
+        var programmes = 0
+        for section in unDoc.sections[start...] {
+            let at = section.heading.firstIndex { $0.hasPrefix("方案 ") }
+            #expect(at.map { Array(section.heading[..<$0]) } == ["第二章"],
+                    "line \(section.firstLine): \(section.heading.joined(separator: " > "))")
+            if let at, section.heading[at] != unDoc.sections[start].heading[at] { programmes += 1 }
+        }
+        #expect(programmes > 1000)
     }
 
     @Test("a line's text is trimmed of blanks exactly as Foundation's .whitespaces trims", arguments: [

@@ -210,7 +210,20 @@ public final class Indexer {
                               vanishedHashes: vanishedHashes, summary: &summary)
             } catch let error as SourceError {
                 summary.failed += 1
-                summary.failures.append(.init(file: error.file, reason: error.reason.rawValue, message: error.message))
+                var message = error.message
+                if error.reason == .empty, records[item.id] != nil {
+                    // Emptied: what the file said before is no longer in it, so its sections
+                    // must stop matching. (An unreadable file keeps them: it may come back.)
+                    do {
+                        let removed = try remove(documentID: item.id)
+                        summary.sectionsRemoved += removed
+                        summary.removed += 1
+                        message += "; its \(removed) earlier sections were removed from the index"
+                    } catch {
+                        message += "; its earlier sections could not be removed (\(error))"
+                    }
+                }
+                summary.failures.append(.init(file: error.file, reason: error.reason.rawValue, message: message))
             } catch let error as XapianError where error.code == .databaseCorrupt || error.code == .database {
                 // The index itself is in trouble: stop rather than fail every remaining file.
                 throw IndexError("the index is damaged (\(error.message)); delete it and index again")

@@ -137,6 +137,29 @@ struct IndexerTests {
         try checkConsistent()
     }
 
+    @Test("an emptied file's sections go, and it is reported; an unreadable one keeps them")
+    func emptiedFile() throws {
+        _ = try run()
+        try scratch.write("plans/a.txt", " \n\n  \n")
+        let emptied = try run()
+        #expect(emptied.removed == 1 && emptied.sectionsRemoved == 2)
+        #expect(emptied.failures.map(\.reason) == ["empty"])
+        #expect(emptied.failures.first?.message.contains("2 earlier sections were removed") == true)
+        #expect(Set(try indexed().map(\.section.document)) == ["sub/b.txt"])
+        try checkConsistent()
+        // Still empty: reported again, nothing left to remove.
+        let again = try run()
+        #expect(again.removed == 0 && again.failures.map(\.reason) == ["empty"])
+
+        guard getuid() != 0 else { return }  // root reads anything
+        try scratch.write("plans/sub/b.txt", "  战略 \n\n 2.1 改过的文本。 \n")
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: plans + "/sub/b.txt")
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: plans + "/sub/b.txt") }
+        let closed = try run()
+        #expect(closed.removed == 0 && closed.failures.map(\.reason).contains("unreadable"))
+        #expect(try indexed().filter { $0.section.document == "sub/b.txt" }.count == 2)
+    }
+
     @Test("one indexer over several runs (the daemon's) reports a deleted file as removed, not renamed")
     func longLivedIndexer() throws {
         let i = try indexer()

@@ -160,7 +160,11 @@ public final class Indexer {
             if isDirectory.boolValue {
                 scopes.insert(absolute)
                 let root = enclosingRoot(absolute) ?? absolute
-                let (files, unreadable) = listing(absolute)
+                let (files, unreadable, unindexable) = listing(absolute)
+                for failure in unindexable {
+                    summary.failed += 1
+                    summary.failures.append(failure)
+                }
                 for (folder, message) in unreadable {
                     // Reported, and what was indexed from it is kept: a folder closed by a
                     // permission change is not a deletion.
@@ -361,28 +365,56 @@ public final class Indexer {
     }
 
     /// Regular files under `directory` with the schema's extensions, in a stable order (hidden
-    /// files and directories, such as .git and editors' swap files, are skipped), and the folders
+    /// files and directories, such as .git and editors' swap files, are skipped); the folders
     /// that could not be read (permissions): their files are not in `files`, which must not make
-    /// them look deleted.
-    func listing(_ directory: String) -> (files: [String], unreadable: [(folder: String, message: String)]) {
+    /// them look deleted; and the files with the schema's extensions that cannot be indexed,
+    /// said rather than skipped in silence.
+    ///
+    /// A symbolic link to a file is followed, as it is when given by name: linking a plan into
+    /// a folder is a way of adding it. A link to a folder is not (a link back up would loop).
+    func listing(_ directory: String) -> (files: [String], unreadable: [(folder: String, message: String)],
+                                          unindexable: [IndexSummary.Failure]) {
         let url = URL(fileURLWithPath: directory)
         var unreadable: [(folder: String, message: String)] = []
+        let keys: [URLResourceKey] = [.isRegularFileKey, .isSymbolicLinkKey]
         guard let enumerator = FileManager.default.enumerator(
-            at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles],
+            at: url, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles],
             errorHandler: { folder, error in
                 unreadable.append((folder.standardizedFileURL.path, (error as NSError).localizedDescription))
                 return true
-            }) else { return ([], [(directory, "cannot list the folder")]) }
+            }) else { return ([], [(directory, "cannot list the folder")], []) }
         var files: [String] = []
+        var unindexable: [IndexSummary.Failure] = []
         let extensions = Set(schema.extensions.map { $0.lowercased() })
         for case let file as URL in enumerator {
-            guard (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             if !extensions.isEmpty, !extensions.contains(file.pathExtension.lowercased()) { continue }
             let name = file.lastPathComponent
             if name.hasSuffix("~") || name.hasPrefix("#") { continue }
-            files.append(file.standardizedFileURL.path)
+            let path = file.standardizedFileURL.path
+            guard let kind = try? file.resourceValues(forKeys: Set(keys)) else {
+                // Foundation decodes a name that is not UTF-8 with U+FFFD, and then cannot find
+                // the file by that name: it cannot have an id, so it is named as it was shown.
+                if name.unicodeScalars.contains("\u{FFFD}") {
+                    unindexable.append(.init(file: path, reason: SourceError.Reason.unreadable.rawValue,
+                                             message: "the file name is not valid UTF-8 (� marks the bytes); rename the file to index it"))
+                }
+                continue  // otherwise gone since the folder was listed
+            }
+            if kind.isSymbolicLink == true {
+                var isDirectory: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                    unindexable.append(.init(file: path, reason: SourceError.Reason.missing.rawValue,
+                                             message: "a symbolic link to \(target), which does not exist"))
+                    continue
+                }
+                if isDirectory.boolValue { continue }
+            } else if kind.isRegularFile != true {
+                continue
+            }
+            files.append(path)
         }
-        return (files.sorted(), unreadable)
+        return (files.sorted(), unreadable, unindexable)
     }
 
     public static func seconds(_ duration: Duration) -> Double {

@@ -192,6 +192,38 @@ struct IndexerTests {
         try checkConsistent()
     }
 
+    @Test("in a folder: a link to a file is indexed and follows its target; a broken link and a name that is not UTF-8 are reported")
+    func linksAndNames() throws {
+        try scratch.write("elsewhere/target.txt", " 7.1 链接指向的计划。 \n")
+        try FileManager.default.createSymbolicLink(atPath: plans + "/link.txt", withDestinationPath: scratch.path + "/elsewhere/target.txt")
+        try FileManager.default.createSymbolicLink(atPath: plans + "/broken.txt", withDestinationPath: scratch.path + "/nowhere.txt")
+        try FileManager.default.createSymbolicLink(atPath: plans + "/folder-link", withDestinationPath: plans + "/sub")
+        // A name with bytes that are not UTF-8 (0xFF), made through the C API: Swift strings
+        // cannot hold it.
+        let badName = Array((plans + "/bad").utf8).map { CChar(bitPattern: $0) } + [CChar(bitPattern: 0xFF)]
+            + Array(".txt".utf8).map { CChar(bitPattern: $0) } + [0]
+        let fd = open(badName, O_CREAT | O_WRONLY, 0o644)
+        try #require(fd >= 0)
+        _ = " 8.1 名字不是 UTF-8。 \n".utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
+
+        let first = try run()
+        #expect(Set(try indexed().map(\.section.document)) == ["a.txt", "sub/b.txt", "link.txt"])  // not the folder link's copies
+        let reasons = Dictionary(uniqueKeysWithValues: first.failures.map { (($0.file as NSString).lastPathComponent, $0) })
+        #expect(reasons["broken.txt"]?.reason == "missing")
+        #expect(reasons["broken.txt"]?.message.contains("nowhere.txt") == true)
+        #expect(reasons["bad\u{FFFD}.txt"]?.reason == "unreadable")
+        #expect(reasons["bad\u{FFFD}.txt"]?.message.contains("not valid UTF-8") == true)
+        #expect(first.failed == 2 && first.failures.count == 2)
+
+        // The target changes (the link does not): the change is seen through the link.
+        try scratch.write("elsewhere/target.txt", " 7.1 目标改过了，文字更长了。 \n")
+        let edited = try run()
+        #expect(edited.updated == 1)
+        #expect(try indexed().contains { $0.section.document == "link.txt" && $0.section.text.contains("目标改过了") })
+        try checkConsistent()
+    }
+
     @Test("a FIFO given as a file fails at once (it used to block the writer); a symlink given as a file follows its target's changes")
     func specialFiles() throws {
         _ = try run()

@@ -300,7 +300,7 @@ struct SplitState {
                 return .heading(rule)
             }
             if rule.pattern == nil, rule.names.isEmpty, let minIndent = rule.minIndent, line.indent >= minIndent,
-               !endsSentence(text), !startsParagraph(text) {
+               !endsSentence(text), !startsParagraph(text), Self.readsAsHeading(text) {
                 return .heading(rule)
             }
         }
@@ -322,6 +322,26 @@ struct SplitState {
 
     private func startsParagraph(_ text: String) -> Bool {
         schema.paragraphs.numbered?.matches(text) == true || schema.paragraphs.item?.matches(text) == true
+    }
+
+    /// Whether a short indented line, found by its indent alone, can be a heading. PDF text
+    /// indents much that is not: the first line of a column of a two-column table
+    /// (还应该指出，评价政策、准则和项目选择标…), a table row that lost its table (实质性会议服务
+    /// (三小时会议次数) 2 2 2 2), a row of figures (10 15, — 2), a bullet (• 加蓬和刚果签署). A
+    /// heading has words, no clauses and no column of figures. (Headings with clauses, such as
+    /// 成果 1：…，…, are recognised by their patterns.)
+    static func readsAsHeading(_ text: String) -> Bool {
+        let scalars = text.unicodeScalars
+        // The line is full-width folded: ，and ；arrive as , and ;.
+        if scalars.contains(where: { "，。；,;".unicodeScalars.contains($0) }) { return false }
+        if let first = scalars.first, "•·▪●○◦■□".unicodeScalars.contains(first) { return false }
+        guard scalars.contains(where: { $0.properties.isAlphabetic }) else { return false }
+        // Two or more trailing cells of figures or dashes: a table row.
+        let cells = text.split(whereSeparator: \.isWhitespace)
+        let figures = cells.reversed().prefix { cell in
+            cell.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || "—–-.".unicodeScalars.contains($0) }
+        }
+        return figures.count < 2
     }
 
     private func endsSentence(_ text: String) -> Bool {

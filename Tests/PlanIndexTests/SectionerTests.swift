@@ -217,6 +217,19 @@ struct SectionerTests {
         #expect(programmes > 1000)
     }
 
+    @Test("a short indented line is a heading by its indent alone only if it reads as one", arguments: [
+        ("构成部分 2", true), ("在实现目标方面的预期进展以及业绩计量", true), ("2008-2009 两年期组织结构和员额分配", true),
+        ("推动非洲的可持续工业化", true), ("Programme 1", true), ("附件 2", true),
+        ("还应该指出,评价政策、准则和项目选择标", false),  // a table column's first line (，folded)
+        ("流;阿拉伯最不发达国家的生产能力", false),
+        ("的比较优势和关键业务范围。一般来说", false),
+        ("实质性会议服务(三小时会议次数) 2 2 2 2", false), ("l. 影响运输的海关问题工作组 46 46 46 46", false),
+        ("1 —", false), ("10 15", false), ("— —", false), ("• 加蓬和刚果签署", false),
+    ])
+    func indentOnlyHeadings(_ line: String, _ heading: Bool) {
+        #expect(SplitState.readsAsHeading(line) == heading)
+    }
+
     @Test("a line's text is trimmed of blanks exactly as Foundation's .whitespaces trims", arguments: [
         "", " ", "\t\t", "\u{3000}\u{3000}", "  1.1 文本  ", "\u{3000}表 1\u{00A0}", "\t(a) 项目\t", "中 间 空 格",
         "\u{2003}em space\u{2009}", "\u{200B}zero width\u{200B}", "\u{FEFF}bom", "行尾\r", " \u{202F}narrow",

@@ -20,7 +20,9 @@ public struct IndexLayout: Sendable {
     /// before are then indexed again (see ``DocumentRecord/fingerprint``).
     /// 1: page-break table headers as noise, copy keys without a heading-led paragraph number.
     /// 2: lines holding only wide or zero-width spaces are blank (they shifted later line numbers).
-    static let sectioningVersion = 2
+    /// 3: a line is a heading by its indent alone only if it reads as one (no clauses, figures
+    ///    or bullets).
+    static let sectioningVersion = 3
 
     /// Positions between fields, so that no phrase can match across a field boundary.
     static let fieldGap: UInt32 = 100

@@ -313,6 +313,15 @@ public final class Searcher {
             required = optional.map { Clause(words: [$0], text: $0.text) }
             optional = []
         }
+        if required.isEmpty, documents.isEmpty, headings.isEmpty, parsed.excluded.isEmpty {
+            // Typed, but nothing in it can be searched for (？？？, 《》, ""): no section matches.
+            // (Filters or an exclusion alone list their sections; here there are none, and
+            // answering every section in the index would read as a match.)
+            let typed = parsed.clauses.flatMap { $0.map(\.text) }
+            return SearchResult(total: 0, exact: false,
+                                missing: typed.isEmpty ? [params.query.trimmingCharacters(in: .whitespaces)] : typed,
+                                suggestions: [:], tookMs: 0, hits: [])
+        }
 
         var filterQueries: [Query] = []
         if !documents.isEmpty { filterQueries.append(.or(documents.map { .term(layout.documentTerm($0)) })) }

@@ -359,6 +359,17 @@ struct CorpusSearchTests {
         }
     }
 
+    @Test("with PlanSearch's analyzer, a query of punctuation alone is nothing to search for: no hits, exact false, the items missing")
+    func punctuationOnly() throws {
+        let (scratch, searcher) = try Self.plansearchCorpus()
+        defer { withExtendedLifetime(scratch) {} }
+        for (query, typed) in [("？？？", ["？？？"]), ("《》 ...", ["《》", "..."]), ("\"\"", ["\"\""]), ("!! OR ?", ["!!", "?"])] {
+            let r = try searcher.search(SearchParams(query: query))
+            #expect(r.hits.isEmpty && r.total == 0 && !r.exact && r.missing == typed, "\(query): \(r.hits.count) hits, \(r.missing)")
+        }
+        #expect(try !searcher.search(SearchParams(query: "妇女 ？？？")).hits.isEmpty)  // the word is searched for
+    }
+
     /// The ITC plan and the UNIDO report indexed with PlanSearch's analyzer.
     static func plansearchCorpus() throws -> (Scratch, Searcher) {
         let scratch = try Scratch()

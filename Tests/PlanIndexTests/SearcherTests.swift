@@ -128,6 +128,20 @@ final class SearcherTests {
         #expect(none.hits.isEmpty && none.missing == ["火星"])
     }
 
+    @Test("a query with nothing to search for matches nothing; filters or an exclusion alone list their sections")
+    func nothingSearchable() throws {
+        // (What is searchable depends on the analyzer: Xapian's may make a term of ？？？, which
+        // then matches nothing. Either way nothing is answered.)
+        for query in ["？？？", "《》 ...", "\"\"", "!! OR ?", "\" \""] {
+            let r = try search(query)
+            #expect(r.hits.isEmpty && r.total == 0 && !r.missing.isEmpty, "\(query)")
+        }
+        let all = try search("doc:itc.txt", { $0.limit = 100 })
+        #expect(!all.hits.isEmpty && all.hits.allSatisfy { $0.doc == "itc.txt" })
+        let without = try search("-大会", { $0.limit = 100 })
+        #expect(!without.hits.isEmpty && without.exact)
+    }
+
     @Test("names find each other through the synonym list")
     func synonyms() throws {
         let byAcronym = try search("ITC 妇女")

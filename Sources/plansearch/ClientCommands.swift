@@ -35,8 +35,20 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "At most this many hits per document.")
     var perDoc: Int?
 
-    @Argument(help: "The query: words (all required), \"exact phrases\", -excluded, a OR b, doc:ID, heading:TEXT.")
+    // Unrecognised arguments are the query's, so that an exclusion may come first
+    // (`plansearch search -大会 妇女`); a misspelt long option is still refused in validate().
+    @Argument(parsing: .allUnrecognized,
+              help: "The query: words (all required), \"exact phrases\", -excluded, a OR b, doc:ID, heading:TEXT.")
     var query: [String]
+
+    func validate() throws {
+        if let option = query.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
+            throw ValidationError("unknown option '\(option)' (a word of the query cannot start with --; to search for it, quote it: '\"\(option)\"')")
+        }
+        if query.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("missing the query")
+        }
+    }
 
     func run() throws {
         let connection = try client.connect()

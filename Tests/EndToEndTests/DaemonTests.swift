@@ -268,6 +268,12 @@ struct DaemonTests {
         let vimgrep = try Binary.run(["search", "--socket", d.socket, "--vimgrep", "\"电子商务\""])
         #expect(vimgrep.stdout.split(separator: "\n").first?.hasSuffix("13.6 电子商务和青年企业家。") == true)
         #expect(vimgrep.stdout.hasPrefix(d.plans + "/itc.txt:11:1:"))
+        // An exclusion may come first; a misspelt option is refused, not searched for.
+        let excluding = try Binary.run(["search", "--socket", d.socket, "-电子商务", "--limit", "50", "妇女"])
+        #expect(excluding.status == 0 && excluding.stdout.contains("/plans/itc.txt:7:"), "\(excluding.stderr)")
+        #expect(!excluding.stdout.contains("电子商务"))
+        let misspelt = try Binary.run(["search", "--socket", d.socket, "--limt", "5", "妇女"])
+        #expect(misspelt.status != 0 && misspelt.stderr.contains("unknown option '--limt'"))
         let none = try Binary.run(["search", "--socket", d.dir.path + "/none.sock", "妇女"])
         #expect(none.status != 0)
         #expect(none.stderr.contains("no PlanSearch daemon"))

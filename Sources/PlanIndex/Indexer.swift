@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import XapianKit
 
 /// What one indexing run did.
@@ -222,7 +223,9 @@ public final class Indexer {
                         let removed = try remove(documentID: item.id)
                         summary.sectionsRemoved += removed
                         summary.removed += 1
-                        message += "; its \(removed) earlier sections were removed from the index"
+                        // (No count here: with shards each writer removes its own share, and
+                        // the same message from each is one failure; sections_removed adds up.)
+                        message += "; its earlier sections were removed from the index"
                     } catch {
                         message += "; its earlier sections could not be removed (\(error))"
                     }
@@ -394,21 +397,29 @@ public final class Indexer {
             guard let kind = try? file.resourceValues(forKeys: Set(keys)) else {
                 // Foundation decodes a name that is not UTF-8 with U+FFFD, and then cannot find
                 // the file by that name: it cannot have an id, so it is named as it was shown.
-                if name.unicodeScalars.contains("\u{FFFD}") {
+                // (The name may be a folder's on the way to the file.)
+                if path.unicodeScalars.contains("\u{FFFD}") {
                     unindexable.append(.init(file: path, reason: SourceError.Reason.unreadable.rawValue,
-                                             message: "the file name is not valid UTF-8 (� marks the bytes); rename the file to index it"))
+                                             message: "its name, or a folder's on its path, is not valid UTF-8 (� marks the bytes); rename it to index the file"))
                 }
                 continue  // otherwise gone since the folder was listed
             }
             if kind.isSymbolicLink == true {
-                var isDirectory: ObjCBool = false
-                if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-                    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
-                    unindexable.append(.init(file: path, reason: SourceError.Reason.missing.rawValue,
-                                             message: "a symbolic link to \(target), which does not exist"))
+                var target = stat()
+                if stat(path, &target) != 0 {
+                    // Only a target that is not there makes the link broken. One that cannot be
+                    // reached now (a folder closed by a permission change) goes on to be read,
+                    // fails as unreadable, and keeps what was indexed: not a deletion.
+                    let broken = [ENOENT, ENOTDIR, ELOOP].contains(errno)
+                    if broken {
+                        let destination = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                        unindexable.append(.init(file: path, reason: SourceError.Reason.missing.rawValue,
+                                                 message: "a symbolic link to \(destination), which does not exist"))
+                        continue
+                    }
+                } else if target.st_mode & S_IFMT == S_IFDIR {
                     continue
                 }
-                if isDirectory.boolValue { continue }
             } else if kind.isRegularFile != true {
                 continue
             }

@@ -144,7 +144,7 @@ struct IndexerTests {
         let emptied = try run()
         #expect(emptied.removed == 1 && emptied.sectionsRemoved == 2)
         #expect(emptied.failures.map(\.reason) == ["empty"])
-        #expect(emptied.failures.first?.message.contains("2 earlier sections were removed") == true)
+        #expect(emptied.failures.first?.message.contains("earlier sections were removed") == true)
         #expect(Set(try indexed().map(\.section.document)) == ["sub/b.txt"])
         try checkConsistent()
         // Still empty: reported again, nothing left to remove.
@@ -197,7 +197,8 @@ struct IndexerTests {
         try scratch.write("elsewhere/target.txt", " 7.1 链接指向的计划。 \n")
         try FileManager.default.createSymbolicLink(atPath: plans + "/link.txt", withDestinationPath: scratch.path + "/elsewhere/target.txt")
         try FileManager.default.createSymbolicLink(atPath: plans + "/broken.txt", withDestinationPath: scratch.path + "/nowhere.txt")
-        try FileManager.default.createSymbolicLink(atPath: plans + "/folder-link", withDestinationPath: plans + "/sub")
+        // Named like a plan, so that only its being a folder keeps it out.
+        try FileManager.default.createSymbolicLink(atPath: plans + "/folder.txt", withDestinationPath: plans + "/sub")
         // A name with bytes that are not UTF-8 (0xFF), made through the C API: Swift strings
         // cannot hold it.
         let badName = Array((plans + "/bad").utf8).map { CChar(bitPattern: $0) } + [CChar(bitPattern: 0xFF)]
@@ -207,6 +208,15 @@ struct IndexerTests {
         _ = " 8.1 名字不是 UTF-8。 \n".utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
         close(fd)
 
+        // A plan in a folder whose name is not UTF-8.
+        let badFolder = Array((plans + "/dir").utf8).map { CChar(bitPattern: $0) } + [CChar(bitPattern: 0xFE), 0]
+        #expect(mkdir(badFolder, 0o755) == 0)
+        let inner = Array(badFolder.dropLast()) + Array("/inner.txt".utf8).map { CChar(bitPattern: $0) } + [0]
+        let innerFD = open(inner, O_CREAT | O_WRONLY, 0o644)
+        try #require(innerFD >= 0)
+        _ = " 9.1 目录名不是 UTF-8。 \n".utf8CString.withUnsafeBufferPointer { write(innerFD, $0.baseAddress, $0.count - 1) }
+        close(innerFD)
+
         let first = try run()
         #expect(Set(try indexed().map(\.section.document)) == ["a.txt", "sub/b.txt", "link.txt"])  // not the folder link's copies
         let reasons = Dictionary(uniqueKeysWithValues: first.failures.map { (($0.file as NSString).lastPathComponent, $0) })
@@ -214,7 +224,8 @@ struct IndexerTests {
         #expect(reasons["broken.txt"]?.message.contains("nowhere.txt") == true)
         #expect(reasons["bad\u{FFFD}.txt"]?.reason == "unreadable")
         #expect(reasons["bad\u{FFFD}.txt"]?.message.contains("not valid UTF-8") == true)
-        #expect(first.failed == 2 && first.failures.count == 2)
+        #expect(reasons["inner.txt"]?.reason == "unreadable" && reasons["inner.txt"]?.file.contains("dir\u{FFFD}") == true)
+        #expect(first.failed == 3 && first.failures.count == 3)
 
         // The target changes (the link does not): the change is seen through the link.
         try scratch.write("elsewhere/target.txt", " 7.1 目标改过了，文字更长了。 \n")

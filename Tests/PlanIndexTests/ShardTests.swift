@@ -113,6 +113,21 @@ struct ShardTests {
         #expect(try layout.shardPaths.allSatisfy { try termFrequency($0, "XDa.txt") == 0 })
     }
 
+    @Test("sections spread over shards: an emptied file is one failure and one removal, its sections gone from every shard")
+    func spreadEmptiedFile() throws {
+        let scratch = try Scratch()
+        let schema = try loadSchema("un-plan")
+        let plans = scratch.path + "/plans"
+        try scratch.write("plans/a.txt", (1...40).map { " \($0). 国际贸易中心第\($0)段。\n" }.joined())
+        let layout = try ShardLayout.create(scratch.path + "/db", count: 4)
+        _ = try ShardedIndexing.index(layout: layout, schema: schema, analyzer: .plansearch, paths: [plans])
+        try scratch.write("plans/a.txt", "\n  \n")
+        let emptied = try ShardedIndexing.index(layout: layout, schema: schema, analyzer: .plansearch, paths: [plans])
+        #expect(emptied.failed == 1 && emptied.failures.count == 1 && emptied.failures.first?.reason == "empty", "\(emptied.failures)")
+        #expect(emptied.removed == 1 && emptied.sectionsRemoved == 40 && emptied.documents == 0)
+        #expect(try layout.shardPaths.allSatisfy { try termFrequency($0, "XDa.txt") == 0 })
+    }
+
     @Test("a shard count out of range is refused before anything is written", arguments: [0, -1, 1025, 100_000])
     func countOutOfRange(_ count: Int) throws {
         let scratch = try Scratch()

@@ -33,6 +33,13 @@ struct SectionerTests {
                 ("paragraph", "25.2", "方案 25 > A. 管理战略、政策和合规部 > 次级方案 2 > 战略", 19, 23, "次级方案 2"),
                 ("paragraph", "26.1", "方案 26 > 战略", 25, 31, "方案 26内部监督"),
              ]),
+        Case(name: "duty stations group their subprogrammes under the programme", text: """
+             方案 1 \n\n  大会和经济及社会理事会事务和会议管理 \n\n  会议管理，纽约 \n\n  次级方案 2 \n\n会议事务的规划和协调 \n\n  目标 \n\n\
+             1.44 第一段。 \n\n   日内瓦的会议管理 \n\n  次级方案 2 \n\n  目标 \n\n1.60 第二段。 \n
+             """, expected: [
+                ("paragraph", "1.44", "方案 1 > 会议管理，纽约 > 次级方案 2 > 目标", 1, 13, "方案 1大会"),
+                ("paragraph", "1.60", "方案 1 > 日内瓦的会议管理 > 次级方案 2 > 目标", 15, 21, "日内瓦的会议管理"),
+             ]),
         Case(name: "a word broken across PDF lines is joined", text: """
              13.2 大会在另一些决议中强调了以下各点：投资、增值对于可持续发展必不可 \n\n少；在全球化背景下。\n
              """, expected: [("paragraph", "13.2", "", 1, 3, "13.2 大会在另一些决议中强调了以下各点：投资、增值对于可持续发展必不可少；")]),
@@ -219,7 +226,8 @@ struct SectionerTests {
 
     @Test("a short indented line is a heading by its indent alone only if it reads as one", arguments: [
         ("构成部分 2", true), ("在实现目标方面的预期进展以及业绩计量", true), ("2008-2009 两年期组织结构和员额分配", true),
-        ("推动非洲的可持续工业化", true), ("Programme 1", true), ("附件 2", true),
+        ("推动非洲的可持续工业化", true), ("Programme 1", true), ("附件 2", true), ("会议管理,纽约", true),
+        ("制定培训方案,以", false), ("中心与其捐助者接触,争取其同意", false), ("甲,乙,丙", false),
         ("还应该指出,评价政策、准则和项目选择标", false),  // a table column's first line (，folded)
         ("流;阿拉伯最不发达国家的生产能力", false),
         ("的比较优势和关键业务范围。一般来说", false),

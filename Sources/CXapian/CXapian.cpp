@@ -672,7 +672,10 @@ pxs_query *pxs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t p
 }
 
 pxs_query *pxs_query_match_all(pxs_error **err) {
-    return guarded<pxs_query *>(err, nullptr, [&] { return new pxs_query{Xapian::Query::MatchAll}; });
+    // Not Xapian::Query::MatchAll: that is one static object whose reference count is not
+    // atomic, so copies made on several reader threads at once corrupted it (and then the
+    // heap). The empty term is the same query, with an internal object of its own.
+    return guarded<pxs_query *>(err, nullptr, [&] { return new pxs_query{Xapian::Query(std::string())}; });
 }
 
 pxs_query *pxs_query_match_nothing(pxs_error **err) {

@@ -401,7 +401,8 @@ public final class Searcher {
             missing = order.filter { counts[$0] == 0 }.map { required[$0].text }
             order = order.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
             active = order.map { required[$0] }
-            results = try ranked(assemble(active), options: options)
+            // No word matches anything: nothing to rank (assembled, no clauses would be every section).
+            results = active.isEmpty ? try database.search(.matchNothing, options: options) : try ranked(assemble(active), options: options)
             while results.estimatedMatches == 0, active.count > 1 {
                 let dropped = active.removeLast()
                 missing.append(dropped.text)

@@ -162,13 +162,19 @@ struct QueryBench: ParsableCommand {
                 group.enter()
                 let thread = Thread {
                     defer { group.leave() }
-                    guard let client = try? DaemonClient(socketPath: socket) else { return all.fail() }
+                    let client: DaemonClient
+                    do { client = try DaemonClient(socketPath: socket) } catch { return all.fail("client \(c) could not connect: \(error)") }
                     var mine: [Double] = []
                     var i = c
                     while ContinuousClock.now < until {
                         let t = ContinuousClock.now
-                        guard let answer = try? client.exchange(requests[i % requests.count]), RealDaemon.isResult(answer) else {
-                            return all.fail()
+                        let request = requests[i % requests.count]
+                        let answer: [UInt8]
+                        do { answer = try client.exchange(request) } catch {
+                            return all.fail("client \(c), after \(mine.count) answers, \(String(decoding: request, as: UTF8.self)): \(error)")
+                        }
+                        guard RealDaemon.isResult(answer) else {
+                            return all.fail("client \(c), \(String(decoding: request, as: UTF8.self)): \(String(decoding: answer.prefix(300), as: UTF8.self))")
                         }
                         mine.append(Indexer.seconds(ContinuousClock.now - t) * 1000)
                         i += 1
@@ -178,7 +184,7 @@ struct QueryBench: ParsableCommand {
                 thread.start()
             }
             group.wait()
-            if all.failed { throw ValidationError("an eight-client search failed (no connection, or an error answer)") }
+            if let why = all.firstFailure { throw ValidationError("\(analyzer): an eight-client search failed: \(why)") }
             let merged = all.sorted()
             figures[analyzer] = Figures(p50_ms: percentile(latencies, 0.5), p99_ms: percentile(latencies, 0.99),
                                         clients8_qps: Double(merged.count) / seconds, clients8_p99_ms: percentile(merged, 0.99),
@@ -255,9 +261,10 @@ struct ReindexBench: ParsableCommand {
 /// Latencies from several client threads.
 final class LatencyCollector: Sendable {
     private let values = Mutex<[Double]>([])
-    private let failures = Mutex(0)
+    private let failures = Mutex<[String]>([])
     func add(_ more: [Double]) { values.withLock { $0 += more } }
     func sorted() -> [Double] { values.withLock { $0.sorted() } }
-    func fail() { failures.withLock { $0 += 1 } }
-    var failed: Bool { failures.withLock { $0 > 0 } }
+    /// Records why a client stopped (the run then fails, saying the first reason).
+    func fail(_ why: String) { failures.withLock { $0.append(why) } }
+    var firstFailure: String? { failures.withLock { $0.first } }
 }

@@ -46,6 +46,24 @@ final class SearchTests {
         #expect(try reader.search(.matchNothing).hits.isEmpty)
     }
 
+    @Test("match-all queries built on many threads at once: each its own, so nothing is corrupted")
+    func matchAllAcrossThreads() async throws {
+        // Xapian::Query::MatchAll is one static object with a non-atomic reference count: the
+        // shim once copied it, and reader threads doing so at once corrupted the heap (the
+        // daemon crashed under eight clients). Each compile now makes its own.
+        let query = Query.and([.matchAll, .term("妇")])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<20_000 { _ = try query.xapianDescription() }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try reader.search(.matchAll).estimatedMatches == 5)
+        #expect(try query.xapianDescription().contains("<alldocuments>"))
+    }
+
     @Test("a filter term alone weighs nothing but still matches")
     func booleanTermOnly() throws {
         let results = try reader.search(.term("Pitc"))

@@ -22,7 +22,8 @@ public struct IndexLayout: Sendable {
     /// 2: lines holding only wide or zero-width spaces are blank (they shifted later line numbers).
     /// 3: a line is a heading by its indent alone only if it reads as one (no clauses, figures
     ///    or bullets; one comma before a short qualifier allowed).
-    static let sectioningVersion = 3
+    /// 4: a title found in page headers when the first lines do not name the document.
+    static let sectioningVersion = 4
 
     /// Positions between fields, so that no phrase can match across a field boundary.
     static let fieldGap: UInt32 = 100

@@ -64,8 +64,35 @@ public struct Sectioner: Sendable {
         if let pattern = schema.title.pattern, let match = candidates.first(where: { pattern.matches($0.trimmed) }) {
             return SplitState.label(match)
         }
+        if let pattern = schema.title.pattern, let header = runningHeader(lines, pattern) { return header }
         if let first = candidates.first { return SplitState.label(first) }
         return (fileName as NSString).deletingPathExtension
+    }
+
+    /// A report whose cover does not name it (the UNIDO report's first lines are a foreword's
+    /// byline) still names itself in its page headers: the title pattern's text beside a page
+    /// number, on two pages or more (12　工发组织2020年年度报告). The most frequent such header.
+    private func runningHeader(_ lines: [SourceLine], _ pattern: LinePattern) -> String? {
+        var counts: [String: Int] = [:]
+        for line in lines where !line.isBlank {
+            guard let text = Self.withoutPageNumber(line.trimmed), text.count <= schema.title.maxLength,
+                  pattern.matches(text) else { continue }
+            counts[text, default: 0] += 1
+        }
+        return counts.filter { $0.value >= 2 }.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+    }
+
+    /// A page header's text without its page number (12　工发组织2020年年度报告, or the number
+    /// after it); nil when the line has none.
+    static func withoutPageNumber(_ text: String) -> String? {
+        var words = text.split(whereSeparator: \.isWhitespace)
+        guard words.count >= 2 else { return nil }
+        func isPageNumber(_ word: Substring) -> Bool {
+            // At most three digits: 2021 年方案计划 starts with a year, not a page.
+            word.count <= 3 && word.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
+        }
+        if isPageNumber(words[0]) { words.removeFirst() } else if isPageNumber(words[words.count - 1]) { words.removeLast() } else { return nil }
+        return words.joined(separator: " ")
     }
 
     private func documentYear(_ lines: [SourceLine], title: String, fileName: String) -> Int? {

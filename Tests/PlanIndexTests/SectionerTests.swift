@@ -238,6 +238,24 @@ struct SectionerTests {
         #expect(SplitState.readsAsHeading(line) == heading)
     }
 
+    @Test("a document whose first lines do not name it takes its title from its page headers", arguments: [
+        // (page headers, expected title)
+        (["12\u{3000}工发组织2020年年度报告", "14\u{3000}工发组织2020年年度报告"], "工发组织2020年年度报告"),
+        (["工发组织2020年年度报告 15", "工发组织2020年年度报告 16", "13 另一份年度报告"], "工发组织2020年年度报告"),
+        (["12\u{3000}工发组织2020年年度报告"], "总干事撰写的"),  // once is not a running header
+        (["61/16 号决议的执行情况", "61/16 号决议的执行情况"], "总干事撰写的"),  // no page number
+    ])
+    func titleFromPageHeaders(_ headers: [String], _ expected: String) throws {
+        let schema = try loadSchema("un-plan")
+        let body = (1...400).map { " 第\($0)行的正文，没有标题。" }
+        // The headers come after the lines scanned for a title (150).
+        let text = (["总干事撰写的", "序言"] + body.prefix(200) + headers + body.suffix(200)).joined(separator: "\n")
+        #expect(Sectioner(schema: schema).split(text: text, documentID: "r.txt", file: "/r.txt").title == expected)
+        // A year is not a page number: repeated, 2021 年方案计划 stays whole.
+        let years = (["总干事撰写的"] + body.prefix(200) + ["2021 年方案计划", "2021 年方案计划"] + body).joined(separator: "\n")
+        #expect(Sectioner(schema: schema).split(text: years, documentID: "r.txt", file: "/r.txt").title == "总干事撰写的")
+    }
+
     @Test("a line's text is trimmed of blanks exactly as Foundation's .whitespaces trims", arguments: [
         "", " ", "\t\t", "\u{3000}\u{3000}", "  1.1 文本  ", "\u{3000}表 1\u{00A0}", "\t(a) 项目\t", "中 间 空 格",
         "\u{2003}em space\u{2009}", "\u{200B}zero width\u{200B}", "\u{FEFF}bom", "行尾\r", " \u{202F}narrow",

@@ -313,16 +313,6 @@ public final class Searcher {
             required = optional.map { Clause(words: [$0], text: $0.text) }
             optional = []
         }
-        if required.isEmpty, documents.isEmpty, headings.isEmpty, parsed.excluded.isEmpty {
-            // Typed, but nothing in it can be searched for (？？？, 《》, ""): no section matches.
-            // (Filters or an exclusion alone list their sections; here there are none, and
-            // answering every section in the index would read as a match.)
-            let typed = parsed.clauses.flatMap { $0.map(\.text) }
-            return SearchResult(total: 0, exact: false,
-                                missing: typed.isEmpty ? [params.query.trimmingCharacters(in: .whitespaces)] : typed,
-                                suggestions: [:], tookMs: 0, hits: [])
-        }
-
         var filterQueries: [Query] = []
         if !documents.isEmpty { filterQueries.append(.or(documents.map { .term(layout.documentTerm($0)) })) }
         for heading in headings {
@@ -336,6 +326,16 @@ public final class Searcher {
                     acc.map { .and([$0, q]) } ?? q
                 }
             }
+        }
+
+        if required.isEmpty, documents.isEmpty, headings.isEmpty, excluded.isEmpty {
+            // Typed, but nothing in it can be searched for (？？？, 《》, "", -，): no section
+            // matches. (Filters or an exclusion alone list their sections; here there are none,
+            // and answering every section in the index would read as a match.)
+            let typed = parsed.clauses.flatMap { $0.map(\.text) } + parsed.excluded.map { "-" + $0.text }
+            return SearchResult(total: 0, exact: false,
+                                missing: typed.isEmpty ? [params.query.trimmingCharacters(in: .whitespacesAndNewlines)] : typed,
+                                suggestions: [:], tookMs: 0, hits: [])
         }
 
         var options = SearchOptions()

@@ -355,17 +355,14 @@ struct SplitState {
     /// indents much that is not: the first line of a column of a two-column table
     /// (还应该指出，评价政策、准则和项目选择标…), a table row that lost its table (实质性会议服务
     /// (三小时会议次数) 2 2 2 2), a row of figures (10 15, — 2), a bullet (• 加蓬和刚果签署). A
-    /// heading has words, no clauses (a comma only before a short qualifier: 会议管理，纽约) and no
-    /// column of figures. (Headings with clauses, such as 成果 1：…，…, are recognised by their
-    /// patterns.)
+    /// heading has words, no clauses and no column of figures. (Headings with clauses, such as
+    /// 成果 1：…，… or 会议管理，纽约, are recognised by their patterns.)
     static func readsAsHeading(_ text: String) -> Bool {
         let scalars = text.unicodeScalars
-        // The line is full-width folded: ，and ；arrive as , and ;. One comma before a short
-        // qualifier is still a label (会议管理，纽约); a clause after it is not (制定培训方案，以).
-        if scalars.contains(where: { "。；;".unicodeScalars.contains($0) }) { return false }
-        let commas = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "，" })
-        if commas.count > 2 { return false }
-        if commas.count == 2, !((2...4).contains(commas[1].count) && commas[0].count <= 8) { return false }
+        // The line is full-width folded: ，and ；arrive as , and ;. (A heading with a comma, such
+        // as the duty station 会议管理，纽约, needs a rule with a pattern: by its indent alone it
+        // looks like the start of a table cell's text, 采取了措施，确保.)
+        if scalars.contains(where: { "，。；,;".unicodeScalars.contains($0) }) { return false }
         if let first = scalars.first, "•·▪●○◦■□".unicodeScalars.contains(first) { return false }
         guard scalars.contains(where: { $0.properties.isAlphabetic }) else { return false }
         // Two or more trailing cells of figures or dashes: a table row.

@@ -33,7 +33,9 @@ enum RealDaemon {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["serve", "--db", db, "--socket", socket, "--analyzer", analyzer, "--log-level", "error"] + extra
-        p.standardError = FileHandle.nullDevice
+        // The daemon's own errors (a crash's backtrace among them) go to a log beside its socket.
+        _ = FileManager.default.createFile(atPath: socket + ".log", contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: socket + ".log") ?? FileHandle.nullDevice
         var env = ProcessInfo.processInfo.environment
         env["PLANSEARCH_SCHEMAS"] = BenchSupport.root + "/IndexSchemas"
         p.environment = env
@@ -169,12 +171,13 @@ struct QueryBench: ParsableCommand {
                     while ContinuousClock.now < until {
                         let t = ContinuousClock.now
                         let request = requests[i % requests.count]
+                        let shown = String(decoding: request.dropLast(), as: UTF8.self)  // without its newline
                         let answer: [UInt8]
                         do { answer = try client.exchange(request) } catch {
-                            return all.fail("client \(c), after \(mine.count) answers, \(String(decoding: request, as: UTF8.self)): \(error)")
+                            return all.fail("client \(c), after \(mine.count) answers, \(shown): \(error)")
                         }
                         guard RealDaemon.isResult(answer) else {
-                            return all.fail("client \(c), \(String(decoding: request, as: UTF8.self)): \(String(decoding: answer.prefix(300), as: UTF8.self))")
+                            return all.fail("client \(c), \(shown): \(String(decoding: answer.prefix(300), as: UTF8.self))")
                         }
                         mine.append(Indexer.seconds(ContinuousClock.now - t) * 1000)
                         i += 1
@@ -184,7 +187,16 @@ struct QueryBench: ParsableCommand {
                 thread.start()
             }
             group.wait()
-            if let why = all.firstFailure { throw ValidationError("\(analyzer): an eight-client search failed: \(why)") }
+            if let why = all.firstFailure {
+                // A daemon that died fails every client at once: say so, with its log's end,
+                // rather than blame the request one client happened to be sending.
+                usleep(200_000)
+                if !process.isRunning {
+                    let log = (try? String(contentsOfFile: socket + ".log", encoding: .utf8)) ?? ""
+                    throw BenchFailure("\(analyzer): the daemon exited (\(process.terminationReason == .uncaughtSignal ? "signal" : "status") \(process.terminationStatus)) during the eight-client run; its log ends:\n\(log.split(separator: "\n").suffix(20).joined(separator: "\n"))")
+                }
+                throw BenchFailure("\(analyzer): an eight-client search failed: \(why)")
+            }
             let merged = all.sorted()
             figures[analyzer] = Figures(p50_ms: percentile(latencies, 0.5), p99_ms: percentile(latencies, 0.99),
                                         clients8_qps: Double(merged.count) / seconds, clients8_p99_ms: percentile(merged, 0.99),
@@ -267,4 +279,10 @@ final class LatencyCollector: Sendable {
     /// Records why a client stopped (the run then fails, saying the first reason).
     func fail(_ why: String) { failures.withLock { $0.append(why) } }
     var firstFailure: String? { failures.withLock { $0.first } }
+}
+
+/// A run that failed for a reason other than its arguments (no usage text with it).
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

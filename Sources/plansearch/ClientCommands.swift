@@ -36,23 +36,38 @@ struct SearchCommand: ParsableCommand {
     var perDoc: Int?
 
     // Unrecognised arguments are the query's, so that an exclusion may come first
-    // (`plansearch search -大会 妇女`); a misspelt long option is still refused in validate().
+    // (`plansearch search -大会 妇女`). What looks like a mistyped option is refused rather than
+    // searched for (validate()); after `--` every word is the query's.
     @Argument(parsing: .allUnrecognized,
-              help: "The query: words (all required), \"exact phrases\", -excluded, a OR b, doc:ID, heading:TEXT.")
+              help: "The query: words (all required), \"exact phrases\", -excluded, a OR b, doc:ID, heading:TEXT. Put -- before a query whose first word starts with - and Latin letters (-- -ITC 妇女).")
     var query: [String]
 
+    /// The query's words, without the `--` that ends the options.
+    var words: [String] {
+        guard let end = query.firstIndex(of: "--") else { return query }
+        return Array(query[..<end]) + query[(end + 1)...]
+    }
+
     func validate() throws {
-        if let option = query.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
-            throw ValidationError("unknown option '\(option)' (a word of the query cannot start with --; to search for it, quote it: '\"\(option)\"')")
+        let beforeSeparator = query.prefix { $0 != "--" }
+        // A word that starts with - and goes on in ASCII letters, digits and dashes reads as an
+        // option (-n, -limit, --limt): refused, since searching for it would hide the typo.
+        // -大会 excludes a word; -ITC after -- does too.
+        if let option = beforeSeparator.first(where: { word in
+            word.hasPrefix("-") && word.count > 1
+                && word.unicodeScalars.dropFirst().allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
+                && word.unicodeScalars.dropFirst().contains { $0.properties.isAlphabetic || $0 == "-" }
+        }) {
+            throw ValidationError("unknown option '\(option)' (to exclude a Latin word, put -- before the query: plansearch search -- \(option) …)")
         }
-        if query.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        if words.allSatisfy({ $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             throw ValidationError("missing the query")
         }
     }
 
     func run() throws {
         let connection = try client.connect()
-        var params: [String: Any] = ["query": query.joined(separator: " "), "limit": limit]
+        var params: [String: Any] = ["query": words.joined(separator: " "), "limit": limit]
         if let perDoc { params["per_doc"] = perDoc }
         let object: [String: Any]
         do {

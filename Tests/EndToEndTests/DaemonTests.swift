@@ -82,12 +82,12 @@ struct DaemonTests {
                     var i = 0
                     while !done.isSet, i < 3_000 {
                         i += 1
-                        // Words that match nothing too: relaxed to nothing, such a query once
-                        // copied Xapian's static match-all on every reader thread at once, which
-                        // corrupted the heap under concurrent searches.
+                        // An exclusion alone too: it lists every section but those, through a
+                        // match-all query, which once copied Xapian's static MatchAll on every
+                        // reader thread at once and corrupted the heap.
                         if i % 3 == 0 {
-                            let r = try c.request(#"{"id":\#(i),"method":"search","params":{"query":"火星 木星"}}"#)
-                            if r.result == nil || !r.hits.isEmpty { failures.withLock { $0.append(r.errorMessage ?? "hits for 火星 木星") } }
+                            let r = try c.request(#"{"id":\#(i),"method":"search","params":{"query":"-火星"}}"#)
+                            if r.hits.isEmpty { failures.withLock { $0.append(r.errorMessage ?? "no hits for -火星") } }
                             continue
                         }
                         let r = try c.request(#"{"id":\#(i),"method":"search","params":{"query":"妇女"}}"#)
@@ -282,6 +282,13 @@ struct DaemonTests {
         #expect(!excluding.stdout.contains("电子商务"))
         let misspelt = try Binary.run(["search", "--socket", d.socket, "--limt", "5", "妇女"])
         #expect(misspelt.status != 0 && misspelt.stderr.contains("unknown option '--limt'"))
+        let short = try Binary.run(["search", "--socket", d.socket, "-n", "5", "妇女"])
+        #expect(short.status != 0 && short.stderr.contains("unknown option '-n'"))
+        // After --, a Latin exclusion; the -- itself is not part of the query.
+        let latin = try Binary.run(["search", "--socket", d.socket, "--json", "--", "-ITC", "妇女"])
+        #expect(latin.status == 0 && latin.stdout.contains("\"hits\""), "\(latin.stderr)")
+        let separated = try Binary.run(["search", "--socket", d.socket, "--json", "--", "？？？"])
+        #expect(separated.stdout.contains("\"missing\":[\"？？？\"]"), "\(separated.stdout.prefix(300))")
         let none = try Binary.run(["search", "--socket", d.dir.path + "/none.sock", "妇女"])
         #expect(none.status != 0)
         #expect(none.stderr.contains("no PlanSearch daemon"))

@@ -374,7 +374,8 @@ struct CorpusSearchTests {
     func punctuationOnly() throws {
         let (scratch, searcher) = try Self.plansearchCorpus()
         defer { withExtendedLifetime(scratch) {} }
-        for (query, typed) in [("？？？", ["？？？"]), ("《》 ...", ["《》", "..."]), ("\"\"", ["\"\""]), ("!! OR ?", ["!!", "?"])] {
+        for (query, typed) in [("？？？", ["？？？"]), ("《》 ...", ["《》", "..."]), ("\"\"", ["\"\""]), ("!! OR ?", ["!!", "?"]),
+                               ("-，", ["-，"]), ("？？？ -\"，\"", ["？？？", "-，"])] {
             let r = try searcher.search(SearchParams(query: query))
             #expect(r.hits.isEmpty && r.total == 0 && !r.exact && r.missing == typed, "\(query): \(r.hits.count) hits, \(r.missing)")
         }

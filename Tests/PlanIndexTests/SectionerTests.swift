@@ -226,8 +226,8 @@ struct SectionerTests {
 
     @Test("a short indented line is a heading by its indent alone only if it reads as one", arguments: [
         ("构成部分 2", true), ("在实现目标方面的预期进展以及业绩计量", true), ("2008-2009 两年期组织结构和员额分配", true),
-        ("推动非洲的可持续工业化", true), ("Programme 1", true), ("附件 2", true), ("会议管理,纽约", true),
-        ("制定培训方案,以", false), ("中心与其捐助者接触,争取其同意", false), ("甲,乙,丙", false),
+        ("推动非洲的可持续工业化", true), ("Programme 1", true), ("附件 2", true), ("会议管理,纽约", false),  // the duty-station rule's, not the indent's
+        ("制定培训方案,以", false), ("采取了措施,确保", false), ("中心与其捐助者接触,争取其同意", false), ("甲,乙,丙", false),
         ("还应该指出,评价政策、准则和项目选择标", false),  // a table column's first line (，folded)
         ("流;阿拉伯最不发达国家的生产能力", false),
         ("的比较优势和关键业务范围。一般来说", false),

@@ -21,7 +21,7 @@ public struct IndexLayout: Sendable {
     /// 1: page-break table headers as noise, copy keys without a heading-led paragraph number.
     /// 2: lines holding only wide or zero-width spaces are blank (they shifted later line numbers).
     /// 3: a line is a heading by its indent alone only if it reads as one (no clauses, figures
-    ///    or bullets; one comma before a short qualifier allowed).
+    ///    or bullets).
     /// 4: a title found in page headers when the first lines do not name the document.
     static let sectioningVersion = 4
 

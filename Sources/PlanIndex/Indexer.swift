@@ -410,8 +410,7 @@ public final class Indexer {
                     // Only a target that is not there makes the link broken. One that cannot be
                     // reached now (a folder closed by a permission change) goes on to be read,
                     // fails as unreadable, and keeps what was indexed: not a deletion.
-                    let broken = [ENOENT, ENOTDIR, ELOOP].contains(errno)
-                    if broken {
+                    if [ENOENT, ENOTDIR, ELOOP].contains(errno) {
                         let destination = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
                         unindexable.append(.init(file: path, reason: SourceError.Reason.missing.rawValue,
                                                  message: "a symbolic link to \(destination), which does not exist"))

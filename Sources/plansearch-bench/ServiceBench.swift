@@ -190,7 +190,7 @@ struct QueryBench: ParsableCommand {
             if let why = all.firstFailure {
                 // A daemon that died fails every client at once: say so, with its log's end,
                 // rather than blame the request one client happened to be sending.
-                usleep(200_000)
+                usleep(200_000)  // a moment for its exit to be seen
                 if !process.isRunning {
                     let log = (try? String(contentsOfFile: socket + ".log", encoding: .utf8)) ?? ""
                     throw BenchFailure("\(analyzer): the daemon exited (\(process.terminationReason == .uncaughtSignal ? "signal" : "status") \(process.terminationStatus)) during the eight-client run; its log ends:\n\(log.split(separator: "\n").suffix(20).joined(separator: "\n"))")

@@ -126,9 +126,9 @@ public final class Daemon: Sendable {
             refusal = nil
         }
         do {
-            try await connection.executeThenClose { inbound, outbound in
+            try await connection.executeThenClose { inbound, _ in
                 if let refusal {
-                    try await outbound.write(ByteBuffer(bytes: Response.error(id: .null, refusal)))
+                    try await Self.send(Response.error(id: .null, refusal), on: channel)
                     return
                 }
                 do {
@@ -137,13 +137,13 @@ public final class Daemon: Sendable {
                         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                         setBusy(channel, true)
                         let response = await router.respond(to: bytes)
-                        try await outbound.write(ByteBuffer(bytes: response))
+                        try await Self.send(response, on: channel)
                         setBusy(channel, false)
                         if shuttingDown { break }
                     }
                 } catch is ByteToMessageDecoderError.PayloadTooLargeError {
                     let error = ProtocolError(.tooLarge, "request line over \(PlanProtocol.maxLineBytes) bytes; closing the connection")
-                    try? await outbound.write(ByteBuffer(bytes: Response.error(id: .null, error)))
+                    try? await Self.send(Response.error(id: .null, error), on: channel)
                     // Closing with the rest of the client's line unread would send a reset that
                     // can destroy the reply in flight: end our side, let the input drain briefly.
                     try? await channel.close(mode: .output)
@@ -153,6 +153,14 @@ public final class Daemon: Sendable {
         } catch {
             logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Writes one answer and returns once it has been handed to the socket whole. The async
+    /// channel's writer returns as soon as it has queued the bytes, and the channel is closed
+    /// when a half-closed client's input ends: whatever was still queued then (an answer larger
+    /// than the socket's buffer) was dropped, cutting the answer off mid-line.
+    private static func send(_ bytes: [UInt8], on channel: Channel) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     /// SO_PEERCRED: only the user the daemon runs as may talk to it (the socket's 0600 mode

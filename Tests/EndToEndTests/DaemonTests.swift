@@ -176,6 +176,25 @@ struct DaemonTests {
         #expect(try c.readResponse() == nil)
     }
 
+    @Test("an answer larger than the socket's buffers still arrives whole after a half-close")
+    func largeAnswerAfterHalfClose() throws {
+        // 300 sections of about 1 KB each: one page of them with text is far larger than what a
+        // Unix socket buffers, so the daemon still holds most of the answer when the client's end
+        // of input arrives (the daemon used to close then, cutting the answer off mid-line).
+        let paragraph = String(repeating: "妇女参与贸易和可持续发展。", count: 25)
+        let big = (1...300).map { " \($0).1 \(paragraph) \n\n" }.joined()
+        let d = try DaemonHarness(extraPlans: ["big.txt": big])
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        try c.send(#"{"id":1,"method":"search","params":{"query":"妇女","limit":400,"with_text":true,"fold_copies":false}}"# + "\n")
+        c.halfClose()
+        Thread.sleep(forTimeInterval: 0.5)  // let the daemon reach the end of input before reading
+        let answer = try #require(try c.readResponse())
+        #expect(answer["id"] as? Int == 1)
+        #expect(answer.hits.count >= 300)
+        #expect(try c.readResponse() == nil)
+    }
+
     @Test("bad input gets an error and the connection stays usable")
     func badInput() throws {
         let d = try DaemonHarness()

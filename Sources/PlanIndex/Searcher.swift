@@ -692,44 +692,86 @@ public final class Searcher {
     /// through the parts the seeds leave out (a word present only inside longer words, the
     /// title, the proximity bonus) and is not among the candidates. Measured on the judged
     /// questions: the same nDCG@10 as ranking the whole query (see README). When too few
-    /// candidates match to fill the page while more sections hold the words, the whole query is
-    /// ranked after all. `estimatedMatches` is the body seed's (the sections whose text holds
-    /// any of the words), at least the number of candidates that matched. Pages within the best
-    /// `rerankDepth` hits share one pool of candidates, so paging through them shows each hit
-    /// once; a page past them draws a larger pool, whose newcomers may rank among hits shown
-    /// on earlier pages.
+    /// candidates match while more sections hold the words, the whole query is ranked after all.
+    ///
+    /// Paging: every page is cut from one list, built in rounds whose sizes never depend on the
+    /// page asked for. The first round's pool is sized for the best `rerankDepth` hits, which
+    /// the list penalty reorders and folding thins (the same for every page), and all its
+    /// matching candidates make the start of the list (so an editor's page of 50 needs no second
+    /// round; those past `rerankDepth` had less margin to be picked); each later round draws a
+    /// pool twice as large and adds its sections not already in the list, best first, until
+    /// the list reaches the page's end or a pool holds every section the seeds match. So a page
+    /// never repeats a hit shown on another, and `estimatedMatches` (the first body seed's
+    /// estimate, at least the hits known) is the same on every page. (Sizing one pool per page
+    /// let a later page's larger pool rank newcomers among hits already shown: one question
+    /// paged in tens repeated a section up to three times.)
     func rankedFromSeeds(_ query: Query, seeds: [Query], options: SearchOptions) throws -> SearchResults {
-        let rerank = rerankApplies(options)
-        // With or without the list penalty, every page within the best `rerankDepth` draws the
-        // same pool, so paging through them shows each hit once.
-        let needed = max(Self.rerankDepth, options.offset + options.limit)
         guard options.sort == .relevance, options.collapse == nil, options.limit > 0, !seeds.isEmpty else {
             return try ranked(query, options: options)
         }
-        let count = Int((Double(needed) * Self.candidatesPerHit).rounded(.up))
         // One local database: the candidates are named by their document ids, and only the
         // page's stored sections are read. Several shards (ids differ per shard) or a cluster:
         // by their section terms, which the stored sections name.
         let byID = shards.count == 1 && cluster == nil
+        var needed = Self.rerankDepth
+        guard let firstRound = try seededRound(query, seeds: seeds, needed: needed, options: options, byID: byID) else {
+            return try ranked(query, options: options)
+        }
+        // The first round as the first page sees it: penalty and folding over its best hits.
+        var whole = options
+        whole.offset = 0
+        whole.limit = max(1, firstRound.hits.count)
+        let rerank = rerankApplies(whole)
+        var results = SearchResults(hits: firstRound.hits, estimatedMatches: firstRound.estimate,
+                                    lowerBound: firstRound.hits.count, upperBound: firstRound.estimate)
+        for i in results.hits.indices { results.hits[i].rank = i }
+        results = penalised(results, rerank ? try rerankFacts(Array(results.hits.prefix(Self.rerankDepth))) : [:], options: whole)
+        var complete = firstRound.complete
+        var list = results.hits
+        var listed = Set(list.map(\.documentID)).union(foldedCopies.values.joined())
+        let end = options.offset + options.limit
+        while !complete, list.count < end {
+            needed *= 2
+            guard let round = try seededRound(query, seeds: seeds, needed: needed, options: options, byID: byID) else { break }
+            let added = round.hits.filter { !listed.contains($0.documentID) }
+            list += added
+            listed.formUnion(added.map(\.documentID))
+            complete = round.complete
+        }
+        for i in list.indices { list[i].rank = i }
+        results.estimatedMatches = complete ? list.count : max(results.estimatedMatches, list.count)
+        results.hits = options.offset < min(end, list.count) ? Array(list[options.offset..<min(end, list.count)]) : []
+        if byID, options.includeData {
+            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID, assumeValid: true) }
+        }
+        return results
+    }
+
+    /// One round of `rankedFromSeeds`: the seeds' best matches as candidates for `needed` hits,
+    /// weighed by the whole query, best first (Xapian's weights; ties keep the seeds' order).
+    /// `complete`: the candidates hold every section the seeds match, so no larger round can add
+    /// any. Nil when no seed matches anything.
+    private func seededRound(_ query: Query, seeds: [Query], needed: Int, options: SearchOptions,
+                             byID: Bool) throws -> (hits: [Hit], estimate: Int, complete: Bool)? {
+        let count = Int((Double(needed) * Self.candidatesPerHit).rounded(.up))
         var pool: [Hit] = []
         var seen = Set<UInt32>()
-        var first: SearchResults?
-        var cutOff = false  // the body seed had more matches than it gave
+        var estimate: Int?
+        var cutOff = false  // a seed had more matches than it gave
         for (i, seed) in seeds.enumerated() {
             var cheap = options
             cheap.offset = 0
-            cheap.limit = i == 0 ? count : max(options.limit, Int(Double(count) * Self.headingCandidateShare))
-            cheap.checkAtLeast = i == 0 ? max(options.checkAtLeast, cheap.limit) : 0
+            cheap.limit = i == 0 ? count : Int(Double(count) * Self.headingCandidateShare)
+            // Not the page's check-at-least: the estimate would change from page to page.
+            cheap.checkAtLeast = i == 0 ? cheap.limit : 0
             cheap.includeData = !byID
             cheap.includeValues = .none
             let found = try database.search(seed, options: cheap)
-            if first == nil {
-                first = found
-                cutOff = found.hits.count >= count && found.estimatedMatches > found.hits.count
-            }
+            if estimate == nil { estimate = found.estimatedMatches }
+            if found.hits.count >= cheap.limit, found.estimatedMatches > found.hits.count { cutOff = true }
             for hit in found.hits where seen.insert(hit.documentID).inserted { pool.append(hit) }
         }
-        guard var results = first, !pool.isEmpty else { return try ranked(query, options: options) }
+        guard let estimate, !pool.isEmpty else { return nil }
         let candidates: Query = byID ? .documents(pool.map(\.documentID))
             : .or(try pool.map { Query.term(layout.sectionTerm(try StoredSection.sectionID(decoding: $0.data))) })
         var exact = options
@@ -753,22 +795,22 @@ public final class Searcher {
             hit.weight = weight
             return hit
         }
-        // Too few candidates match to fill the page while the seed left some out: rank the
-        // whole query after all (rare: candidates picked by characters that stand apart).
-        if hits.count < options.offset + options.limit, cutOff { return try ranked(query, options: options) }
-        // Ties keep the seeds' order.
+        if hits.count < needed, cutOff {
+            // Too few candidates match while the seeds left some out (rare: candidates picked by
+            // characters that stand apart): this round ranks the whole query.
+            var all = options
+            all.offset = 0
+            all.limit = needed
+            all.checkAtLeast = needed
+            all.includeData = !byID
+            all.includeValues = .none
+            let ranked = try database.search(query, options: all)
+            return (ranked.hits, max(estimate, ranked.estimatedMatches, ranked.hits.count), ranked.hits.count < needed)
+        }
         hits = hits.enumerated().sorted { $0.element.weight != $1.element.weight ? $0.element.weight > $1.element.weight : $0.offset < $1.offset }.map(\.element)
-        for i in hits.indices { hits[i].rank = i }
-        results.hits = hits
         // The body seed's estimate, but never fewer than the hits found (the heading seed may
         // add sections the body seed does not match).
-        results.estimatedMatches = max(results.estimatedMatches, hits.count)
-        // The penalty reorders the best `rerankDepth`: only theirs are needed.
-        results = penalised(results, rerank ? try rerankFacts(Array(results.hits.prefix(Self.rerankDepth))) : [:], options: options)
-        if byID, options.includeData {
-            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID, assumeValid: true) }
-        }
-        return results
+        return (hits, max(estimate, hits.count), !cutOff)
     }
 
     /// Indexed words one edit away from `word` (泥碳地 -> 泥炭地), most frequent first. Candidates

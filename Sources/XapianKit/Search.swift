@@ -80,6 +80,14 @@ public struct SearchResults: Sendable, Hashable {
     public var upperBound: Int
     /// The estimate is the true count.
     public var isExact: Bool { lowerBound == upperBound }
+
+    /// Results assembled by a caller (a ranking built from several searches).
+    public init(hits: [Hit], estimatedMatches: Int, lowerBound: Int, upperBound: Int) {
+        self.hits = hits
+        self.estimatedMatches = estimatedMatches
+        self.lowerBound = lowerBound
+        self.upperBound = upperBound
+    }
 }
 
 enum SearchRunner {

@@ -370,6 +370,32 @@ struct CorpusSearchTests {
         }
     }
 
+    /// A question is ranked from a pool of candidates (see Searcher.rankedFromSeeds); a pool
+    /// sized per page once let a later page's larger pool rank newcomers among hits shown on
+    /// earlier pages, and `total` changed from page to page.
+    @Test("pages of a question are cut from one list: no hit twice, the same total on every page", arguments: [
+        "国贸中心计划到2021年底协助多少名妇女进入市场", "哪些国家获得了技术合作援助", "绿色气候基金批准了工发组织什么申请",
+    ])
+    func questionPages(_ query: String) throws {
+        let (scratch, searcher) = try Self.plansearchCorpus()
+        defer { withExtendedLifetime(scratch) {} }
+        let all = try searcher.search(SearchParams(query: query, limit: 120))
+        #expect(all.hits.count == 120)
+        for pageSize in [10, 7, 50] {
+            var paged: [SearchHit] = []
+            var totals = Set<Int>()
+            for offset in stride(from: 0, to: 120, by: pageSize) {
+                let page = try searcher.search(SearchParams(query: query, limit: min(pageSize, 120 - offset), offset: offset))
+                paged += page.hits
+                totals.insert(page.total)
+            }
+            #expect(Set(paged.map(\.id)).count == paged.count, "\(query) pages of \(pageSize): a hit shown twice")
+            #expect(paged.map(\.id).elementsEqual(all.hits.map(\.id)), "\(query) pages of \(pageSize): not the one request's order")
+            #expect(paged.map(\.rank) == Array(1...120))
+            #expect(totals == [all.total], "\(query) pages of \(pageSize): totals \(totals)")
+        }
+    }
+
     @Test("with PlanSearch's analyzer, a query of punctuation alone is nothing to search for: no hits, exact false, the items missing")
     func punctuationOnly() throws {
         let (scratch, searcher) = try Self.plansearchCorpus()

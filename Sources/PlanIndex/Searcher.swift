@@ -168,6 +168,14 @@ public final class Searcher {
                          required: true, highlights: words.flatMap(\.highlights))
     }
 
+    /// An excluded item's synonym group: any variant in the body text (as an excluded word
+    /// is matched in the body only), or nil when the item is in no group.
+    private func synonymExclusion(_ text: String) -> Query? {
+        guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
+        let phrases = variants.compactMap { analyzer.phrase($0, prefix: schema.fields.body.prefix)?.query }
+        return phrases.isEmpty ? nil : (phrases.count == 1 ? phrases[0] : .or(phrases))
+    }
+
     deinit { close() }
 
     public func close() {
@@ -319,10 +327,12 @@ public final class Searcher {
             filterQueries.append(try headingFilter(heading))
         }
         let excluded: [Query] = parsed.excluded.compactMap { item in
+            // -ITC leaves out 国际贸易中心 and 国贸中心 too, as ITC finds them.
+            if let group = synonymExclusion(item.text) { return group }
             switch item {
-            case let .phrase(text): analyzer.phrase(text, prefix: schema.fields.body.prefix)?.query
+            case let .phrase(text): return analyzer.phrase(text, prefix: schema.fields.body.prefix)?.query
             case let .word(text):
-                analyzer.words(of: text, prefix: schema.fields.body.prefix).map(\.query).reduce(nil) { acc, q in
+                return analyzer.words(of: text, prefix: schema.fields.body.prefix).map(\.query).reduce(nil) { acc, q in
                     acc.map { .and([$0, q]) } ?? q
                 }
             }
@@ -424,14 +434,14 @@ public final class Searcher {
         var hits = try results.hits.map { hit in
             try makeHit(hit, highlightWords: highlightWords, withText: params.withText ?? false)
         }
-        if exact, question.isEmpty, results.hits.count < options.limit,
+        // Not with per_doc: the fill's sections would be capped per document apart from the
+        // page's complete matches (a page of per_doc 2 held four hits of one document).
+        if exact, question.isEmpty, results.hits.count < options.limit, options.collapse == nil,
            (2...Self.fillItems).contains(Set(required.map(\.item)).count) {
             // A first page shorter than asked for holds every section with all the words: the
             // fill leaves out those sections by id rather than by the whole query, whose phrase
             // alternatives would read positions again (about half of the fill's cost).
-            // (Not with per_doc: the estimate then counts documents, and collapsed sections
-            // holding every word would come back as fill.)
-            let strict: Query? = options.offset == 0 && options.collapse == nil && !hits.isEmpty
+            let strict: Query? = options.offset == 0 && !hits.isEmpty
                 && results.hits.count == results.estimatedMatches
                 ? .or(hits.flatMap { [$0.id] + ($0.copies ?? []).map(\.id) }.map { .term(layout.sectionTerm($0)) }) : nil
             hits += try partialHits(required, strictTotal: results.estimatedMatches, shown: hits.count, strict: strict, options: options,

@@ -153,6 +153,10 @@ final class SearcherTests {
         #expect(try search("\"国贸中心\"").hits.map(\.para) == ["13.5"])
         let hit = try #require(try search("国际贸易中心").hits.first)
         #expect(!hit.highlights.isEmpty)
+        // Excluding a name excludes its group: 13.5 says 国际贸易中心, not ITC.
+        #expect(try search("妇女").hits.compactMap(\.para).sorted() == ["1.1", "13.5"])
+        #expect(try search("妇女 -ITC").hits.map(\.para) == ["1.1"])
+        #expect(try search("妇女 -\"国贸中心\"").hits.map(\.para) == ["1.1"])
     }
 
     @Test("get returns the whole section; documents lists the indexed files")
@@ -242,6 +246,11 @@ final class PlanAnalyzerSearchTests {
         var second = SearchParams(query: "工发组织 技术合作执行额")
         second.offset = 1
         #expect(try searcher.search(second).hits.map(\.para) == ["2.2", "2.3"])
+        // With per_doc the page holds complete matches only: the fill's sections, capped per
+        // document apart from them, would break the cap (2.2 and 2.3 are in 2.4's file).
+        var perDoc = SearchParams(query: "工发组织 技术合作执行额")
+        perDoc.perDoc = 1
+        #expect(try searcher.search(perDoc).hits.map(\.para) == ["2.4"])
     }
 
     struct QuestionCase: Sendable, CustomTestStringConvertible {

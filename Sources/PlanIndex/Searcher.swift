@@ -905,7 +905,9 @@ public final class Searcher {
         hitTexts[section.id] = text
         let matches = highlighter.matches(of: needles, in: text)
         let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
-        let line = matches.first.map { section.line(atTextOffset: $0.lowerBound) } ?? section.firstLine
+        // The line of the first match the snippet shows: the first match anywhere in the section
+        // was often a stray character of the query (额 in 份额) lines before the snippet's passage.
+        let line = snippet.firstShown.map { section.line(atTextOffset: $0) } ?? section.firstLine
         var result = SearchHit(
             id: section.id, doc: section.document, title: stored.title, heading: section.heading,
             para: section.paragraph, kind: section.kindName, score: (hit.weight * 1000).rounded() / 1000,

@@ -70,11 +70,14 @@ struct Highlighter {
 struct Snippet {
     var text: String
     var highlights: [Range<Int>]
+    /// Where the first match the snippet shows starts in the section's text (nil: no match):
+    /// the hit's line, so an editor jumps to what the snippet highlights.
+    var firstShown: Int?
 
     static func make(text: String, matches: [Range<Int>], length: Int) -> Snippet {
         let scalars = text.unicodeScalars
         let count = scalars.count
-        guard count > length else { return Snippet(text: text, highlights: matches) }
+        guard count > length else { return Snippet(text: text, highlights: matches, firstShown: matches.first?.lowerBound) }
         // The window holding the most matched characters; ties go to the earliest.
         var bestStart = 0, bestScore = -1
         for m in matches {
@@ -94,10 +97,13 @@ struct Snippet {
         var shift = bestStart
         if bestStart > 0 { shift -= 1 }
         if end < count { snippet += "…" }
+        var firstShown: Int?
         let highlights = matches.compactMap { r -> Range<Int>? in
             let lo = max(r.lowerBound, bestStart), hi = min(r.upperBound, end)
-            return lo < hi ? (lo - shift)..<(hi - shift) : nil
+            guard lo < hi else { return nil }
+            if firstShown == nil { firstShown = lo }
+            return (lo - shift)..<(hi - shift)
         }
-        return Snippet(text: snippet, highlights: highlights)
+        return Snippet(text: snippet, highlights: highlights, firstShown: firstShown)
     }
 }

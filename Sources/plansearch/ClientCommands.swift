@@ -89,14 +89,23 @@ struct SearchCommand: ParsableCommand {
             } else {
                 let heading = hit.heading.last.map { " \($0)" } ?? ""
                 let para = hit.para.map { " ¶\($0)" } ?? ""
-                print("\(hit.file):\(hit.line):\(heading)\(para) — \(snippet)")
+                // A hit filling a short page lacks one typed item: say which.
+                let lacks = hit.missing.map { " [lacks \($0.joined(separator: ", "))]" } ?? ""
+                print("\(hit.file):\(hit.line):\(heading)\(para)\(lacks) — \(snippet)")
                 // Copies folded into the hit: where else the same text stands.
                 for copy in hit.copies ?? [] { print("    also \(copy.file):\(copy.line)") }
             }
         }
         if !vimgrep {
-            var footer = "\(result.hits.count) of about \(result.total) (\(String(format: "%.1f", result.tookMs)) ms)"
-            if !result.exact { footer += "; not found together: \(result.missing.joined(separator: ", "))" }
+            // `total` counts complete matches only; hits filling the page after them are counted apart.
+            let partial = result.hits.filter { $0.missing != nil }.count
+            var footer = "\(result.hits.count - partial) of about \(result.total)"
+            if partial > 0 { footer += ", then \(partial) lacking a word" }
+            footer += " (\(String(format: "%.1f", result.tookMs)) ms)"
+            if !result.exact {
+                footer += result.missing.count == 1 ? "; not found: \(result.missing[0])"
+                    : "; not found together: \(result.missing.joined(separator: ", "))"
+            }
             print(footer)
         }
     }

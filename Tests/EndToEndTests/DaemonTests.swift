@@ -308,6 +308,12 @@ struct DaemonTests {
         #expect(latin.status == 0 && latin.stdout.contains("\"hits\""), "\(latin.stderr)")
         let separated = try Binary.run(["search", "--socket", d.socket, "--json", "--", "？？？"])
         #expect(separated.stdout.contains("\"missing\":[\"？？？\"]"), "\(separated.stdout.prefix(300))")
+        // A hit filling the page says what it lacks; the footer counts it apart from `total`.
+        let filled = try Binary.run(["search", "--socket", d.socket, "妇女", "市场"])
+        #expect(filled.stdout.contains("/plans/un.txt:1: ¶1.1 [lacks 市场] — "), "\(filled.stdout)")
+        #expect(filled.stdout.contains("\n1 of about 1, then 1 lacking a word ("), "\(filled.stdout)")
+        let relaxed = try Binary.run(["search", "--socket", d.socket, "妇女", "火星"])
+        #expect(relaxed.stdout.contains("; not found: 火星"), "\(relaxed.stdout)")
         let none = try Binary.run(["search", "--socket", d.dir.path + "/none.sock", "妇女"])
         #expect(none.status != 0)
         #expect(none.stderr.contains("no PlanSearch daemon"))

@@ -438,6 +438,24 @@ struct QuestionExclusionTests {
     }
 }
 
+@Suite("A hit's line is where its snippet's match is")
+struct HitLineTests {
+    @Test("a stray character of the query early in a section does not pull the line away from the passage shown")
+    func lineOfShownMatch() throws {
+        let scratch = try Scratch()
+        // One paragraph over many PDF lines: 额 (in 份额) on its first line, the whole query
+        // twelve lines later, further than a snippet reaches.
+        let filler = (1...12).map { "第\($0)行讲述贸易促进和出口发展的业务方面的其他内容，" }.joined(separator: " \n")
+        try scratch.write("plans/p.txt", " 3.1 市场份额有所扩大， \n\(filler) \n今年技术合作执行额达到新高。 \n")
+        let searcher = try plansearchIndex(of: scratch)
+        let hit = try #require(try searcher.search(SearchParams(query: "技术合作执行额")).hits.first)
+        let snippet = Array(hit.snippet.unicodeScalars)
+        let shown = hit.highlights.map { String(String.UnicodeScalarView(snippet[$0[0]..<$0[1]])) }
+        #expect(shown.contains("技术合作执行额"))
+        #expect(hit.line == 14, "line \(hit.line): the snippet shows line 14's passage")
+    }
+}
+
 @Suite("A question's total counts at least its hits")
 struct QuestionTotalTests {
     @Test("sections found only through their heading are counted in total")

@@ -110,6 +110,7 @@ public final class Daemon: Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let channel = connection.channel
+        let maxLine = PlanProtocol.maxLineBytes
         let id = ObjectIdentifier(channel)
         let open = router.stats.connections(adding: 1)
         state.withLock { $0.connections[id] = (channel, false) }
@@ -133,6 +134,9 @@ public final class Daemon: Sendable {
                 }
                 do {
                     for try await var line in inbound {
+                        // The decoder's limit is on its buffer, checked after each read: a line a
+                        // little over the limit could arrive whole within one read.
+                        if line.readableBytes > maxLine { throw ByteToMessageDecoderError.PayloadTooLargeError() }
                         let bytes = line.readBytes(length: line.readableBytes) ?? []
                         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                         setBusy(channel, true)

@@ -231,6 +231,13 @@ struct DaemonTests {
         #expect(r?.errorCode == "too_large")
         #expect(try c.readResponse() == nil)
         #expect(try RawClient(d.socket).request(#"{"id":2,"method":"ping"}"#).result != nil)
+        // The limit is exact: a whole line of 1 MiB is answered, one byte more is refused
+        // (the decoder's own limit is on its buffer, and let such a line through in one read).
+        let ping = #"{"id":3,"method":"ping"}"#
+        let atLimit = try RawClient(d.socket)
+        #expect(try atLimit.request(ping + String(repeating: " ", count: (1 << 20) - ping.utf8.count)).result != nil)
+        let over = try RawClient(d.socket)
+        #expect(try over.request(ping + String(repeating: " ", count: (1 << 20) + 1 - ping.utf8.count)).errorCode == "too_large")
     }
 
     @Test("more connections than allowed get overloaded")

@@ -72,10 +72,10 @@ public struct UserQuery: Sendable, Hashable {
                         value = readUntil { $0 == "\"" }
                         i += 1
                     }
-                    if !value.isEmpty {
-                        if filter.key == "doc" { documents.append(value) } else { headings.append(value) }
-                        continue
-                    }
+                    // Kept when blank too (heading:, doc:""): the searcher refuses a filter
+                    // without text, rather than searching for the word "heading".
+                    if filter.key == "doc" { documents.append(value) } else { headings.append(value) }
+                    continue
                 }
                 item = .word(word)
             }

@@ -245,7 +245,13 @@ public final class Searcher {
         defer { hitTexts = [:] }
         let parsed = UserQuery(parsing: params.query)
         var filters = params.filters ?? SearchParams.Filters()
+        if let given = filters.doc, given.isEmpty {
+            throw ProtocolError(.invalidParams, "\"filters.doc\" is empty; leave it out to search every document")
+        }
         let documents = parsed.documents + (filters.doc ?? [])
+        if documents.contains(where: { $0.trimmingWhitespace.isEmpty }) {
+            throw ProtocolError(.invalidParams, "a document filter needs a document id (doc:ID)")
+        }
         let headings = parsed.headings + (filters.heading.map { [$0] } ?? [])
         filters.doc = documents
 

@@ -146,9 +146,24 @@ public struct Request: Sendable {
         } catch let DecodingError.valueNotFound(_, context) {
             throw ProtocolError(.invalidParams, "\"\(Self.path(context.codingPath))\" must not be null")
         } catch let DecodingError.dataCorrupted(context) {
+            // A number that is no whole number (1.5, 1e20) where one is expected comes back
+            // without the key's name: find it, so the message says which parameter.
+            if context.codingPath.isEmpty, let key = Self.keyWithFractionalNumber(params) {
+                throw ProtocolError(.invalidParams, "\"\(key)\" must be a whole number")
+            }
             throw ProtocolError(.invalidParams, "\(Self.path(context.codingPath)): \(context.debugDescription)")
         } catch {
             throw ProtocolError(.invalidParams, "\(error)")
+        }
+    }
+
+    /// The first top-level key of `params` (in name order) holding a number that is not a
+    /// whole number an Int can hold.
+    static func keyWithFractionalNumber(_ params: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: params) as? [String: Any] else { return nil }
+        return object.keys.sorted().first { key in
+            guard let number = object[key] as? NSNumber, !(object[key] is Bool) else { return false }
+            return Int(exactly: number.doubleValue) == nil || number.doubleValue.magnitude >= 9.0e15
         }
     }
 

@@ -212,6 +212,11 @@ struct DaemonTests {
             (Array(#"{"id":1,"method":"search","params":"x"}"#.utf8), "invalid_params"),
             (Array((String(repeating: "[", count: 100_000)).utf8), "invalid_request"),
             (Array(#"{"id":{"a":1},"method":"ping"}"#.utf8), "invalid_request"),
+            (Array(#"{"id":1,"method":"search","params":{"query":"heading:"}}"#.utf8), "invalid_params"),
+            (Array(#"{"id":1,"method":"search","params":{"query":"妇女 heading:\"\""}}"#.utf8), "invalid_params"),
+            (Array(#"{"id":1,"method":"search","params":{"query":"妇女 doc:"}}"#.utf8), "invalid_params"),
+            (Array(#"{"id":1,"method":"search","params":{"query":"妇女","filters":{"doc":[]}}}"#.utf8), "invalid_params"),
+            (Array(#"{"id":1,"method":"search","params":{"query":"妇女","limit":1.5}}"#.utf8), "invalid_params"),
         ]
         for (bytes, code) in cases {
             try c.send(bytes + [0x0A])
@@ -219,6 +224,11 @@ struct DaemonTests {
             #expect(r.errorCode == code, "\(String(decoding: bytes.prefix(40), as: UTF8.self))")
             #expect(try c.request(#"{"id":"ok","method":"ping"}"#).result != nil)
         }
+        // A number that is no whole number names its parameter.
+        let fraction = try c.request(#"{"id":1,"method":"search","params":{"query":"妇女","limit":1.5}}"#)
+        #expect(fraction.errorMessage?.contains("\"limit\" must be a whole number") == true, "\(fraction.errorMessage ?? "")")
+        let huge = try c.request(#"{"id":1,"method":"search","params":{"query":"妇女","offset":99999999999999999999}}"#)
+        #expect(huge.errorMessage?.contains("\"offset\"") == true, "\(huge.errorMessage ?? "")")
     }
 
     @Test("a line over 1 MiB gets too_large and the connection closes; others go on")

@@ -17,6 +17,10 @@ final class Watcher: @unchecked Sendable {
     private let logger: Logger
     private let debounce: Double
     private var descriptors: [Int32: String] = [:]
+    /// Watches on the folders holding root folders, with the roots' names in each: a root
+    /// deleted and made again, or replaced by a rename (a new checkout moved into place), is a
+    /// new directory whose changes its old watch never sees.
+    private var rootParents: [Int32: [String: String]] = [:]
     private let pending = Mutex<(changed: Bool, since: Date?)>((false, nil))
     private let stopped = Atomic<Bool>(false)
     private let onChange: @Sendable () async -> Void
@@ -34,9 +38,27 @@ final class Watcher: @unchecked Sendable {
         self.logger = logger
         self.onChange = onChange
         for root in roots { addTree(root) }
+        for root in roots { watchParent(of: root) }
     }
 
     deinit { close(fd) }
+
+    /// Watches the folder holding `root`, when `root` is a folder (a file root's folder is
+    /// watched already), for the root's name appearing or going.
+    private func watchParent(of root: String) {
+        let path = URL(fileURLWithPath: root).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard path != "/", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        // IN_MASK_ADD: the parent may be a watched folder of another root's tree already.
+        let wd = inotify_add_watch(fd, parent, UInt32(IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR) | UInt32(IN_MASK_ADD))
+        if wd >= 0 {
+            rootParents[wd, default: [:]][(path as NSString).lastPathComponent] = root
+        } else {
+            logger.warning("cannot watch the folder holding a root; a root made again will not be watched",
+                           metadata: ["root": "\(path)", "error": "\(String(cString: strerror(errno)))"])
+        }
+    }
 
     /// Starts the reading thread and the debouncing task.
     func start() {
@@ -108,7 +130,16 @@ final class Watcher: @unchecked Sendable {
         }
         if event.mask & UInt32(IN_IGNORED) != 0 {
             descriptors.removeValue(forKey: event.wd)
+            rootParents.removeValue(forKey: event.wd)
             return
+        }
+        if let root = rootParents[event.wd]?[name] {
+            if event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
+                // The root is a new folder: watch it and all it holds, then reindex.
+                logger.info("a root folder was made again; watching it", metadata: ["root": "\(root)"])
+                addTree(root)
+            }
+            if event.mask & UInt32(IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) != 0 { noteChange() }
         }
         guard let directory = descriptors[event.wd] else { return }
         let path = directory + "/" + name

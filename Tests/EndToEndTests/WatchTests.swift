@@ -53,4 +53,34 @@ struct WatchTests {
         #expect(reindexTimes.allSatisfy { $0 < quietSince.addingTimeInterval(1) }, "a reindex after the changes settled: \(reindexTimes)")
         #expect(log.contains("watching"))
     }
+
+    @Test("a root folder deleted and made again, or replaced by a rename, is watched again")
+    func replacedRoot() throws {
+        let d = try DaemonHarness(extraArguments: ["--watch"])
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        let fm = FileManager.default
+        #expect(try waitFor(c, "电子商务", hits: 1) != nil)
+
+        // Deleted and made again: the new folder's files are indexed, the old ones' sections go.
+        try fm.removeItem(atPath: d.plans)
+        try fm.createDirectory(atPath: d.plans, withIntermediateDirectories: false)
+        try Data(" 5.1 鸬鹚栖息地。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/a.txt"))
+        #expect(try waitFor(c, "鸬鹚", hits: 1) != nil)
+        #expect(try waitFor(c, "电子商务", hits: 0) != nil)
+        // And it is watched: a later edit is seen.
+        try Data(" 5.1 白鹭栖息地。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/a.txt"))
+        #expect(try waitFor(c, "白鹭", hits: 1) != nil)
+
+        // Replaced by a rename (a new checkout moved into place), then edited.
+        let next = d.dir.path + "/plans.new"
+        try fm.createDirectory(atPath: next, withIntermediateDirectories: false)
+        try Data(" 6.1 丹顶鹤保护。 \n".utf8).write(to: URL(fileURLWithPath: next + "/b.txt"))
+        try fm.removeItem(atPath: d.plans)
+        try fm.moveItem(atPath: next, toPath: d.plans)
+        #expect(try waitFor(c, "丹顶鹤", hits: 1) != nil)
+        #expect(try waitFor(c, "白鹭", hits: 0) != nil)
+        try Data(" 6.1 黑颈鹤保护。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/b.txt"))
+        #expect(try waitFor(c, "黑颈鹤", hits: 1) != nil)
+    }
 }

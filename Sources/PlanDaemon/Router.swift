@@ -17,11 +17,15 @@ public struct DaemonConfiguration: Sendable {
     public var version: String
     /// Search these shards (local and remote) instead of `databasePath`; no writer then.
     public var cluster: ClusterConfiguration?
+    /// Reads the schema again from where it came from: a `reindex` that finds the schema or
+    /// synonyms file changed uses it (nil: the schema given is kept for the daemon's life).
+    public var reloadSchema: (@Sendable () throws -> Schema)?
 
     public init(databasePath: String, socketPath: String, schema: Schema, analyzer: AnalyzerChoice,
                 roots: [String], readers: Int = 2, maxConnections: Int = 64, version: String,
-                cluster: ClusterConfiguration? = nil) {
+                cluster: ClusterConfiguration? = nil, reloadSchema: (@Sendable () throws -> Schema)? = nil) {
         self.cluster = cluster
+        self.reloadSchema = reloadSchema
         self.databasePath = databasePath
         self.socketPath = socketPath
         self.schema = schema
@@ -44,6 +48,8 @@ public final class Router: Sendable {
     let shardLayout: ShardLayout?
     let stats = DaemonStats()
     let logger: Logger
+    /// The schema searches and reindexes work under now: the one given, or one read again.
+    let live: LiveSchema
 
     public init(configuration: DaemonConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -51,6 +57,8 @@ public final class Router: Sendable {
         let config = configuration
         let documentAnalyzer = try config.analyzer.make(for: config.schema)
         let queryAnalyzer = try config.analyzer.makeQueryAnalyzer(for: config.schema)
+        let live = LiveSchema(schema: config.schema, queryAnalyzer: queryAnalyzer)
+        self.live = live
         // The writers open first so that the databases exist before any reader opens them.
         let layout = try ShardLayout.read(config.databasePath)
         // A cluster's shards are written where they live, not by this daemon.
@@ -64,11 +72,41 @@ public final class Router: Sendable {
             return ConfinedWorker(label: "plansearch.writer.\(shard)") { box.value }
         }
         readers = ReaderPool(count: max(1, config.readers)) {
+            let (schema, queryAnalyzer) = live.current
             if let cluster = config.cluster {
-                return try Searcher(cluster: cluster, schema: config.schema, analyzer: queryAnalyzer)
+                return try Searcher(cluster: cluster, schema: schema, analyzer: queryAnalyzer)
             }
-            return try Searcher(databasePath: config.databasePath, schema: config.schema, analyzer: queryAnalyzer)
+            return try Searcher(databasePath: config.databasePath, schema: schema, analyzer: queryAnalyzer)
         }
+    }
+
+    /// Before a reindex: when the schema file or its synonyms file has changed since it was
+    /// read, reads it again; the writers index under it from this run on (files indexed under
+    /// the old rules are indexed again) and the readers are made again with it (ranking,
+    /// synonyms). A schema that now has a mistake is `schema_error`, and everything goes on
+    /// under the one read before. (Lexicons are read once: an edited lexicon needs a restart.)
+    func refreshSchema() async throws {
+        guard let reload = configuration.reloadSchema else { return }
+        let (current, _) = live.current
+        guard SchemaStamp(of: current) != live.stamp else { return }
+        let fresh: Schema
+        let documentAnalyzer: any DocumentAnalyzer
+        let queryAnalyzer: any QueryAnalyzer
+        do {
+            fresh = try reload()
+            documentAnalyzer = try configuration.analyzer.make(for: fresh)
+            queryAnalyzer = try configuration.analyzer.makeQueryAnalyzer(for: fresh)
+            _ = try Searcher.loadSynonyms(fresh, queryAnalyzer)  // checked before any reader needs it
+        } catch {
+            throw ProtocolError(.schemaError, "the schema changed since the daemon read it and has a mistake: \(error); "
+                                + "nothing was reindexed, and the daemon goes on under the schema it read before")
+        }
+        for writer in writers {
+            try await writer.run { $0.reconfigure(schema: fresh, analyzer: documentAnalyzer) }
+        }
+        live.replace(schema: fresh, queryAnalyzer: queryAnalyzer)
+        readers.configuration.add(1, ordering: .releasing)
+        logger.info("schema read again", metadata: ["schema": "\(fresh.file)"])
     }
 
     /// Indexes `paths` (or every root) on the writer's thread; readers reopen afterwards.
@@ -81,6 +119,7 @@ public final class Router: Sendable {
         }
         let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
         guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
+        try await refreshSchema()
         // Shards are indexed in parallel, each by its own writer.
         let sharing = writers.count > 1 ? shardLayout?.sharedSectioning() : nil
         let parts = try await withThrowingTaskGroup(of: IndexSummary.self) { group in
@@ -205,4 +244,34 @@ public final class Router: Sendable {
 final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// What a schema was read from: the schema file's and its synonyms file's bytes. A change to
+/// either means the schema is read again at the next reindex.
+struct SchemaStamp: Equatable, Sendable {
+    var schema: Data?
+    var synonyms: Data?
+
+    init(of schema: Schema) {
+        self.schema = FileManager.default.contents(atPath: schema.file)
+        synonyms = schema.synonymsPath.flatMap { FileManager.default.contents(atPath: $0) }
+    }
+}
+
+/// The schema (and the query analyzer made for it) a daemon works under, replaced when a
+/// reindex reads an edited one.
+final class LiveSchema: Sendable {
+    private let state: Mutex<(schema: Schema, queryAnalyzer: any QueryAnalyzer, stamp: SchemaStamp)>
+
+    init(schema: Schema, queryAnalyzer: any QueryAnalyzer) {
+        state = Mutex((schema, queryAnalyzer, SchemaStamp(of: schema)))
+    }
+
+    var current: (Schema, any QueryAnalyzer) { state.withLock { ($0.schema, $0.queryAnalyzer) } }
+    var stamp: SchemaStamp { state.withLock { $0.stamp } }
+
+    func replace(schema: Schema, queryAnalyzer: any QueryAnalyzer) {
+        let stamp = SchemaStamp(of: schema)
+        state.withLock { $0 = (schema, queryAnalyzer, stamp) }
+    }
 }

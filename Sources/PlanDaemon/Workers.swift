@@ -16,10 +16,17 @@ final class ConfinedWorker<Resource>: @unchecked Sendable {
         self.make = make
     }
 
-    func run<T: Sendable>(_ body: @escaping @Sendable (Resource) throws -> T) async throws -> T {
+    /// Runs `body` with the resource on its thread. With `renew`, the resource is first let go
+    /// (through `dispose`, on its thread) and made again: made under a changed configuration.
+    func run<T: Sendable>(renew: Bool = false, dispose: (@Sendable (Resource) -> Void)? = nil,
+                          _ body: @escaping @Sendable (Resource) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             queue.async {
                 do {
+                    if renew, let old = self.resource {
+                        self.resource = nil
+                        dispose?(old)
+                    }
                     if self.resource == nil { self.resource = try self.make() }
                     guard let resource = self.resource else { throw DaemonError("resource unavailable") }
                     continuation.resume(returning: try body(resource))
@@ -54,29 +61,38 @@ final class ReaderPool: Sendable {
     private let state: Mutex<State>
     /// Bumped by the writer after each commit; a reader that has seen an older one reopens.
     let generation = Atomic<Int>(0)
+    /// Bumped when the schema changes (read again at a reindex); a reader that has seen an
+    /// older one is made again, with the new schema, synonyms and analyzer.
+    let configuration = Atomic<Int>(0)
 
     private struct State {
         var idle: [Int]
         var waiters: [CheckedContinuation<Int, Never>] = []
-        /// The generation each reader last reopened at.
+        /// The generation each reader last reopened at, and the configuration it was made with.
         var seen: [Int]
+        var seenConfiguration: [Int]
     }
 
     init(count: Int, make: @escaping @Sendable () throws -> Searcher) {
         workers = (0..<count).map { ConfinedWorker(label: "plansearch.reader.\($0)", make: make) }
-        state = Mutex(State(idle: Array(0..<count), seen: Array(repeating: 0, count: count)))
+        state = Mutex(State(idle: Array(0..<count), seen: Array(repeating: 0, count: count),
+                            seenConfiguration: Array(repeating: 0, count: count)))
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (Searcher) throws -> T) async throws -> T {
         let index = await acquire()
         defer { release(index) }
         let current = generation.load(ordering: .acquiring)
-        let needsReopen = state.withLock { s in
-            defer { s.seen[index] = current }
-            return s.seen[index] != current
+        let currentConfiguration = configuration.load(ordering: .acquiring)
+        let (needsReopen, needsRemaking) = state.withLock { s in
+            defer {
+                s.seen[index] = current
+                s.seenConfiguration[index] = currentConfiguration
+            }
+            return (s.seen[index] != current, s.seenConfiguration[index] != currentConfiguration)
         }
-        return try await workers[index].run { searcher in
-            if needsReopen { try searcher.reopen() }
+        return try await workers[index].run(renew: needsRemaking, dispose: { $0.close() }) { searcher in
+            if needsReopen, !needsRemaking { try searcher.reopen() }
             return try body(searcher)
         }
     }

@@ -49,12 +49,12 @@ public struct IndexError: Error, Sendable, CustomStringConvertible {
 ///
 /// Holds the database's single writer; not Sendable (one thread owns it).
 public final class Indexer {
-    public let schema: Schema
-    public let layout: IndexLayout
-    let builder: SectionDocumentBuilder
+    public private(set) var schema: Schema
+    public private(set) var layout: IndexLayout
+    private(set) var builder: SectionDocumentBuilder
     /// Recorded with each document: an unchanged file indexed under another one (an edited
     /// schema rule, a new lexicon, a sectioning change) is indexed again.
-    let fingerprint: String
+    private(set) var fingerprint: String
     let writer: WritableDatabase
     let reader = SourceReader()
     public var progress: ((_ done: Int, _ total: Int, _ file: String) -> Void)?
@@ -75,7 +75,7 @@ public final class Indexer {
         self.schema = schema
         layout = IndexLayout(schema: schema)
         builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
-        fingerprint = "\(IndexLayout.sectioningVersion)/\(schema.indexFingerprint)/\(analyzer.fingerprint)"
+        fingerprint = Self.fingerprint(schema, analyzer)
         do {
             try FileManager.default.createDirectory(atPath: databasePath, withIntermediateDirectories: true)
             writer = try WritableDatabase(path: databasePath, mode: .createOrOpen, waitForLock: waitForLock, durable: durable)
@@ -89,6 +89,20 @@ public final class Indexer {
     }
 
     deinit { try? writer.close() }
+
+    /// Indexes the next runs under `schema` (an edited schema file, read again by a daemon
+    /// that keeps this writer open): files indexed under the old one are indexed again, as
+    /// their fingerprint no longer matches.
+    public func reconfigure(schema: Schema, analyzer: any DocumentAnalyzer) {
+        self.schema = schema
+        layout = IndexLayout(schema: schema)
+        builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
+        fingerprint = Self.fingerprint(schema, analyzer)
+    }
+
+    static func fingerprint(_ schema: Schema, _ analyzer: any DocumentAnalyzer) -> String {
+        "\(IndexLayout.sectioningVersion)/\(schema.indexFingerprint)/\(analyzer.fingerprint)"
+    }
 
     /// Commits and lets go of the database.
     public func close() throws {

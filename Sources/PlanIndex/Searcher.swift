@@ -35,7 +35,9 @@ public final class Searcher {
         }
     }
 
-    static func loadSynonyms(_ schema: Schema, _ analyzer: any QueryAnalyzer) throws -> SynonymTable {
+    /// Reads `schema`'s synonyms file (an error names the file and line): also how a daemon
+    /// checks an edited file before its readers are made with it.
+    public static func loadSynonyms(_ schema: Schema, _ analyzer: any QueryAnalyzer) throws -> SynonymTable {
         guard let path = schema.synonymsPath else { return SynonymTable() }
         return try SynonymTable(path: path) { normalizedKey($0, analyzer) }
     }

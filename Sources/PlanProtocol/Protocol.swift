@@ -19,6 +19,8 @@ public enum ErrorCode: String, Codable, Sendable {
     case notFound = "not_found"
     case tooLarge = "too_large"
     case overloaded
+    /// `reindex`: the schema or synonyms file, read again, has a mistake.
+    case schemaError = "schema_error"
     case internalError = "internal"
 }
 

@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             daemon = try Daemon(configuration: DaemonConfiguration(
                 databasePath: db ?? "", socketPath: socketPath, schema: loaded, analyzer: choice, roots: paths,
                 readers: readers, maxConnections: maxConnections, version: PlanSearchVersion.string,
-                cluster: clusterConfiguration), logger: logger)
+                cluster: clusterConfiguration, reloadSchema: { [indexing] in try indexing.loadSchema() }), logger: logger)
         } catch let error as IndexError {
             throw CommandError(error.description)
         }

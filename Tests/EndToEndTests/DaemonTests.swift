@@ -302,6 +302,40 @@ struct DaemonTests {
         _ = again
     }
 
+    @Test("a reindex reads an edited schema and synonyms file again; a schema with a mistake is refused and changes nothing")
+    func schemaReadAgain() throws {
+        let schemas = try TempDir()
+        try FileManager.default.copyItem(atPath: Binary.root + "/IndexSchemas", toPath: schemas.path + "/s")
+        let schemaFile = schemas.path + "/s/un-plan.json"
+        let d = try DaemonHarness(extraArguments: ["--schema", schemaFile])
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        #expect(try c.request(#"{"id":1,"method":"search","params":{"query":"女性"}}"#).hits.isEmpty)
+        let unchanged = try c.request(#"{"id":2,"method":"reindex"}"#)
+        #expect(unchanged.result?["rules_changed"] as? Int == 0)
+
+        // A new synonym group applies to searches after the next reindex.
+        let synonyms = try String(contentsOfFile: schemas.path + "/s/synonyms.txt", encoding: .utf8)
+        try (synonyms + "\n女性 | 妇女\n").write(toFile: schemas.path + "/s/synonyms.txt", atomically: true, encoding: .utf8)
+        #expect(try c.request(#"{"id":3,"method":"reindex"}"#).errorCode == nil)
+        #expect(try c.request(#"{"id":4,"method":"search","params":{"query":"女性"}}"#).hits.count == 2)
+
+        // An edited rule: every file is split again under it.
+        let schema = try String(contentsOfFile: schemaFile, encoding: .utf8)
+        try schema.replacingOccurrences(of: "\"max_chars\": 1500", with: "\"max_chars\": 1400")
+            .write(toFile: schemaFile, atomically: true, encoding: .utf8)
+        let edited = try c.request(#"{"id":5,"method":"reindex"}"#)
+        #expect(edited.result?["rules_changed"] as? Int == 2, "\(edited)")
+
+        // A mistake: refused with the problem named; searching goes on as before.
+        try schema.replacingOccurrences(of: "\"max_chars\": 1500", with: "\"max_chars\": \"many\"")
+            .write(toFile: schemaFile, atomically: true, encoding: .utf8)
+        let broken = try c.request(#"{"id":6,"method":"reindex"}"#)
+        #expect(broken.errorCode == "schema_error")
+        #expect(broken.errorMessage?.contains("max_chars") == true, "\(broken.errorMessage ?? "")")
+        #expect(try c.request(#"{"id":7,"method":"search","params":{"query":"女性"}}"#).hits.count == 2)
+    }
+
     @Test("the command-line client: search, vimgrep, and a clear message when no daemon runs")
     func cli() throws {
         let d = try DaemonHarness()

@@ -24,17 +24,22 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
 (defcustom plansearch-limit 50 "Most hits to ask for." :type 'integer)
 
 (defcustom plansearch-timeout 10
-  "Seconds to wait for the daemon's answer before giving up."
+  "Seconds to wait for the daemon to accept the connection and answer."
   :type 'number)
 
 (defface plansearch-match '((t :inherit match)) "Face of the matched words in snippets.")
 
 (defvar plansearch--counter 0 "Request ids.")
 
+(defvar plansearch--process nil
+  "The connection of the latest search; a new search closes it, answered or not.")
+
 (defun plansearch--socket ()
   "The socket path to connect to."
   (or plansearch-socket
-      (getenv "PLANSEARCH_SOCKET")
+      ;; An empty PLANSEARCH_SOCKET counts as unset, as for the daemon and the command line.
+      (let ((socket (getenv "PLANSEARCH_SOCKET")))
+        (and socket (not (string-empty-p socket)) socket))
       (let ((runtime (getenv "XDG_RUNTIME_DIR")))
         (if (and runtime (not (string-empty-p runtime)))
             (expand-file-name "plansearch/plansearch.sock" runtime)
@@ -55,7 +60,9 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
     (dolist (range (append (gethash "highlights" hit) nil))
       (let ((start (aref range 0)) (end (aref range 1)))
         (when (and (<= 0 start) (< start end) (<= end (length snippet)))
-          (add-face-text-property start end 'plansearch-match nil snippet))))
+          ;; `font-lock-face', not `face': grep-mode's font-lock removes `face' from the text
+          ;; it fontifies, which is all of it once the buffer is displayed.
+          (put-text-property start end 'font-lock-face 'plansearch-match snippet))))
     snippet))
 
 (defun plansearch--show (query result)
@@ -77,10 +84,13 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
                      suggestions)))
         (when (eq (gethash "partial" result) t) (insert "; some shards did not answer"))
         (insert "\n\n")
+        ;; Each place is `file\0line:', grep's --null form, which grep-mode reads (and shows as
+        ;; `file:line:') however many colons the file name holds: plan:2021:v2.txt would
+        ;; otherwise read as file `plan', line 2021.
         (dolist (hit hits)
           (let* ((heading (append (gethash "heading" hit) nil))
                  (para (gethash "para" hit)))
-            (insert (format "%s:%d: %s%s%s — " (gethash "file" hit) (gethash "line" hit)
+            (insert (format "%s\0%d: %s%s%s — " (gethash "file" hit) (gethash "line" hit)
                             (or (car (last heading)) "")
                             (if (stringp para) (concat " ¶" para) "")
                             ;; A hit that fills a short page lacks some of the words: say which.
@@ -90,44 +100,75 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
             ;; The same text elsewhere (the ITC plan repeats the UN plan's paragraphs): one line
             ;; per copy, so RET and `next-error' reach each place.
             (dolist (copy (append (gethash "copies" hit) nil))
-              (insert (format "%s:%d:   same text as above\n" (gethash "file" copy) (gethash "line" copy)))))))
-      (grep-mode)
+              (insert (format "%s\0%d:   same text as above\n" (gethash "file" copy) (gethash "line" copy)))))))
+      ;; Without grep's font-lock rules, which are for grep's own output: one of them shows a
+      ;; line with -DIGITS- in it (any hit in itc-programme-budget-2008-2009.txt) as a context
+      ;; line, in a `face' that hides the matches.
+      (let ((grep-mode-font-lock-keywords nil))
+        (grep-mode))
       (setq-local compilation-search-path nil)
       (goto-char (point-min)))
     (setq next-error-last-buffer buffer)
     (display-buffer buffer)
     buffer))
 
-(defun plansearch--filter (query)
-  "A process filter that waits for one line answering QUERY."
-  (let ((pending ""))
-    (lambda (process output)
-      (setq pending (concat pending output))
-      (when (string-match "\n" pending)
-        (process-put process 'plansearch-answered t)
-        (let* ((line (substring pending 0 (match-beginning 0)))
-               (response (condition-case nil
-                             (json-parse-string line :object-type 'hash-table :null-object nil)
-                           (error nil))))
-          (delete-process process)
-          (cond ((null response) (message "PlanSearch: unreadable answer from the daemon"))
-                ((gethash "error" response)
-                 (let ((err (gethash "error" response)))
-                   (message "PlanSearch: %s: %s" (gethash "code" err) (gethash "message" err))))
-                (t (plansearch--show query (gethash "result" response)))))))))
+(defun plansearch--stop (process)
+  "Close PROCESS quietly: answered, failed, or replaced by a newer search."
+  (process-put process 'plansearch-done t)
+  (let ((timer (process-get process 'plansearch-timer)))
+    (when timer (cancel-timer timer)))
+  (delete-process process))
 
-(defun plansearch--sentinel (process _event)
-  "Say so when PROCESS ends before the daemon answered (it closed, or crashed)."
-  (unless (or (process-live-p process) (process-get process 'plansearch-answered))
-    (process-put process 'plansearch-answered t)
-    (message "PlanSearch: the daemon closed the connection without answering")))
+(defun plansearch--filter (query)
+  "A process filter that waits for the one line answering QUERY."
+  ;; The chunks (4 KB each) are kept in a list and only the new one is searched for the
+  ;; newline: appending each to the whole answer and rescanning it is quadratic (a 12 MB
+  ;; answer outlasted the timeout).
+  (let ((chunks nil))
+    (lambda (process output)
+      (let ((newline (string-search "\n" output)))
+        (push (if newline (substring output 0 newline) output) chunks)
+        (when (and newline (not (process-get process 'plansearch-done)))
+          (plansearch--stop process)
+          (let ((response (condition-case nil
+                              (json-parse-string (apply #'concat (nreverse chunks))
+                                                 :object-type 'hash-table :null-object nil)
+                            (error nil))))
+            (cond ((null response) (message "PlanSearch: unreadable answer from the daemon"))
+                  ((gethash "error" response)
+                   (let ((err (gethash "error" response)))
+                     (message "PlanSearch: %s: %s" (gethash "code" err) (gethash "message" err))))
+                  (t (plansearch--show query (gethash "result" response))))))))))
+
+(defun plansearch--sentinel (process event)
+  "Send the request once PROCESS connects; say so if it fails or ends unanswered."
+  (unless (process-get process 'plansearch-done)
+    (cond ((string-prefix-p "open" event)
+           ;; A daemon that closed the connection already makes this fail; the sentinel's next
+           ;; event reports it.
+           (ignore-errors (process-send-string process (process-get process 'plansearch-request))))
+          ((string-prefix-p "failed" event)
+           (plansearch--stop process)
+           (message "PlanSearch: could not connect to the daemon at %s (%s)"
+                    (process-contact process :service) (string-trim event)))
+          ((not (process-live-p process))
+           (plansearch--stop process)
+           (message "PlanSearch: the daemon closed the connection without answering")))))
 
 (defun plansearch--give-up (process)
   "Stop waiting for PROCESS after `plansearch-timeout' seconds without an answer."
-  (when (and (process-live-p process) (not (process-get process 'plansearch-answered)))
-    (process-put process 'plansearch-answered t)
-    (delete-process process)
-    (message "PlanSearch: no answer from the daemon within %s seconds" plansearch-timeout)))
+  (unless (process-get process 'plansearch-done)
+    (let ((connecting (eq (process-status process) 'connect)))
+      (plansearch--stop process)
+      (message (if connecting
+                   "PlanSearch: the daemon at %s did not accept the connection within %s seconds (stopped? overloaded?)"
+                 "PlanSearch: no answer from the daemon at %s within %s seconds")
+               (process-contact process :service) plansearch-timeout))))
+
+(defun plansearch--no-daemon (socket why)
+  "Signal that no daemon answers at SOCKET, because of WHY."
+  (user-error "PlanSearch: no daemon answers at %s (%s); start one with: plansearch serve --db DIR PLANS..."
+              socket why))
 
 ;;;###autoload
 (defun plansearch (query)
@@ -142,22 +183,33 @@ doc:ID and heading:TEXT filter."
   (let ((socket (plansearch--socket)))
     (unless (file-exists-p socket)
       (user-error "PlanSearch: no daemon at %s; start one with: plansearch serve --db DIR PLANS..." socket))
+    ;; The search under way, if any, is superseded: its answer, however late, must not replace
+    ;; this one's.
+    (when plansearch--process (plansearch--stop plansearch--process))
+    ;; :nowait, so that connecting cannot block Emacs (a stopped daemon whose listen queue is
+    ;; full would hold a blocking connect forever); the sentinel sends the request on "open",
+    ;; and the timeout counts from here.
     (let ((process (condition-case err
                        (make-network-process :name "plansearch" :family 'local :service socket
-                                             :coding 'utf-8 :noquery t
+                                             :nowait t :coding 'utf-8 :noquery t
                                              :filter (plansearch--filter query)
                                              :sentinel #'plansearch--sentinel)
-                     (file-error
-                      (user-error "PlanSearch: no daemon answers at %s (%s); start one with: plansearch serve --db DIR PLANS..."
-                                  socket (error-message-string err))))))
+                     (file-error (plansearch--no-daemon socket (error-message-string err))))))
+      ;; A Unix socket connects, or fails, at once; a failure (nothing listening, or the queue
+      ;; full) runs no sentinel but leaves the status (file-error (CONTEXT REASON ...)), whose
+      ;; cadr `process-exit-status' returns.
+      (unless (memq (process-status process) '(connect open))
+        (let ((data (and (eq (process-status process) 'file-error) (process-exit-status process))))
+          (delete-process process)
+          (plansearch--no-daemon socket (if (stringp (car-safe (cdr-safe data))) (cadr data) "cannot connect"))))
       (setq plansearch--counter (1+ plansearch--counter))
-      (process-send-string
-       process
-       (concat (json-serialize `((id . ,plansearch--counter) (method . "search")
-                                 (params . ((query . ,query) (limit . ,plansearch-limit)))))
-               "\n"))
-      (run-at-time plansearch-timeout nil #'plansearch--give-up process)
-      process)))
+      (process-put process 'plansearch-request
+                   (concat (json-serialize `((id . ,plansearch--counter) (method . "search")
+                                             (params . ((query . ,query) (limit . ,plansearch-limit)))))
+                           "\n"))
+      (process-put process 'plansearch-timer
+                   (run-at-time plansearch-timeout nil #'plansearch--give-up process))
+      (setq plansearch--process process))))
 
 ;;;###autoload
 (defun plansearch-at-point ()

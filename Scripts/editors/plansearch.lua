@@ -45,14 +45,17 @@ local function quickfix_items(result)
   return items
 end
 
--- Sends one request; calls on_result(result) or reports an error. Returns at once.
+-- Sends one request; calls on_result(result) or reports an error. Returns at once, with a
+-- function that cancels the request (closes the connection; nothing more is reported).
 function M.request(method, params, on_result)
   -- Worked out here: the callbacks below run in libuv's fast context, where reading the
   -- environment (vim.env) is an error (E5560).
   local path = socket_path()
   local pipe = vim.loop.new_pipe(false)
-  local buffer = ''
-  local done = false
+  -- The chunks of the answer; only each new one is searched for the newline (appending each
+  -- to the whole and searching that again is quadratic in a long answer).
+  local chunks = {}
+  local done, cancelled = false, false
   local timer = vim.loop.new_timer()
   local function finish()
     if done then return end
@@ -64,6 +67,7 @@ function M.request(method, params, on_result)
     if not done then finish(); notify_error('no answer from the daemon within ' .. config.timeout_ms .. ' ms') end
   end)
   pipe:connect(path, function(err)
+    if done then return end  -- cancelled or timed out (closing the pipe reports ECANCELED here)
     if err then
       finish()
       notify_error('no daemon at ' .. path .. ' (' .. err .. '); start one with: plansearch serve --db DIR PLANS...')
@@ -74,12 +78,13 @@ function M.request(method, params, on_result)
         if not done then finish(); notify_error('the daemon closed the connection') end
         return
       end
-      buffer = buffer .. chunk
-      local newline = buffer:find('\n', 1, true)
+      local newline = chunk:find('\n', 1, true)
+      table.insert(chunks, newline and chunk:sub(1, newline - 1) or chunk)
       if not newline then return end
-      local line = buffer:sub(1, newline - 1)
+      local line = table.concat(chunks)
       finish()
       vim.schedule(function()
+        if cancelled then return end  -- an answer read before, but handled after, the cancel
         local ok, response = pcall(decode, line)
         if not ok or type(response) ~= 'table' then return notify_error('unreadable answer from the daemon') end
         if response.error then return notify_error(response.error.code .. ': ' .. response.error.message) end
@@ -91,12 +96,18 @@ function M.request(method, params, on_result)
     if params and next(params) ~= nil then body.params = params end
     pipe:write(encode(body) .. '\n')
   end)
+  return function() cancelled = true; finish() end
 end
+
+-- Cancels the search under way: a new search supersedes it, and its answer, however late, must
+-- not replace the new one's.
+local cancel_search
 
 -- Searches and fills the quickfix list.
 function M.search(query)
   if not query or query == '' then return vim.notify('PlanSearch: empty query', vim.log.levels.WARN) end
-  M.request('search', { query = query, limit = config.limit }, function(result)
+  if cancel_search then cancel_search() end
+  cancel_search = M.request('search', { query = query, limit = config.limit }, function(result)
     local title = 'PlanSearch: ' .. query .. ' (' .. #(result.hits or {}) .. ' of about ' .. tostring(result.total) .. ')'
     local hits = #(result.hits or {})
     if result.missing and #result.missing > 0 then

@@ -2,7 +2,8 @@
 --      [PLANSEARCH_EXPECT_COPY=FILE:LINE of the hit's copy]
 --      nvim --headless -u NONE -c 'luafile Scripts/editors/test-plansearch.lua'
 -- Exits 0 when the real search put the expected file and line (and the copy's) in the quickfix list and :cc 1
--- jumped there, and a missing socket was reported promptly; otherwise exits 1 with a message.
+-- jumped there, a fake daemon's slow answer to an earlier search did not replace a later one's,
+-- and a missing socket was reported promptly; otherwise exits 1 with a message.
 local dir = debug.getinfo(1, 'S').source:sub(2):match('(.*/)')
 package.path = dir .. '?.lua;' .. package.path
 local plansearch = require('plansearch')
@@ -59,6 +60,38 @@ vim.cmd('normal! 0vlll\27')  -- 国际贸易, ending on a 3-byte character
 vim.cmd("'<,'>PlanSearch")
 plansearch.request = request
 if sent ~= '国际贸易' then return fail('the selection was sent as ' .. vim.inspect(sent)) end
+
+-- A slow answer to an earlier search does not replace the answer to a later one: a fake daemon
+-- answers 'slow' after 300 ms and 'fast' at once.
+local fake = vim.fn.tempname() .. '.sock'
+local server = vim.loop.new_pipe(false)
+server:bind(fake)
+server:listen(8, function()
+  local client = vim.loop.new_pipe(false)
+  server:accept(client)
+  client:read_start(function(_, chunk)
+    if not chunk then return client:close() end
+    local query = chunk:match('"query":"(%a+)"')
+    local timer = vim.loop.new_timer()
+    timer:start(query == 'slow' and 300 or 0, 0, function()
+      timer:close()
+      if not client:is_closing() then
+        client:write('{"id":1,"result":{"exact":true,"hits":[],"missing":[],"suggestions":{},"total":0}}\n')
+      end
+    end)
+  end)
+end)
+plansearch.setup({ socket = fake })
+local function title() return vim.fn.getqflist({ title = 1 }).title end
+plansearch.search('slow')
+plansearch.search('fast')
+if not vim.wait(3000, function() return title():find('fast', 1, true) ~= nil end, 20) then
+  return fail('no answer to the later search; title: ' .. title())
+end
+vim.wait(600)
+server:close()
+os.remove(fake)
+if not title():find('fast', 1, true) then return fail('the earlier search\'s answer replaced the later one\'s: ' .. title()) end
 
 -- No daemon: an error, promptly, not a hang; also with the default socket (worked out from the
 -- environment, which the connect callback may not read).

@@ -160,12 +160,19 @@ public final class Indexer {
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
-                // A file indexed before and given again after it was deleted: remove it.
-                if let record = records.values.first(where: { $0.file == absolute }) {
-                    // (Only the shard holding it finds a record.)
-                    summary.sectionsRemoved += try remove(documentID: record.id)
-                    summary.removed += 1
-                    records[record.id] = nil
+                // A file indexed before and given again after it was deleted, or a deleted folder
+                // whose own folder is still there (reindex plans/d1 after rm -rf plans/d1): what
+                // was indexed from it goes. (Only the shard holding a document finds its record.)
+                let parent = (absolute as NSString).deletingLastPathComponent
+                let gone = records.values.filter { record in
+                    record.file == absolute || (record.file.hasPrefix(absolute + "/") && FileManager.default.fileExists(atPath: parent))
+                }
+                if !gone.isEmpty {
+                    for record in gone {
+                        summary.sectionsRemoved += try remove(documentID: record.id)
+                        summary.removed += 1
+                        records[record.id] = nil
+                    }
                     continue
                 }
                 summary.failed += 1

@@ -137,6 +137,19 @@ struct IndexerTests {
         try checkConsistent()
     }
 
+    @Test("a deleted folder given by its path loses its files; a path that never existed is reported missing")
+    func deletedFolder() throws {
+        _ = try run()
+        try FileManager.default.removeItem(atPath: plans + "/sub")
+        let deleted = try run([plans + "/sub"])
+        #expect(deleted.removed == 1 && deleted.failed == 0, "\(deleted.failures)")
+        #expect(Set(try indexed().map(\.section.document)) == ["a.txt"])
+        let typo = try run([plans + "/nosuch"])
+        #expect(typo.failures.map(\.reason) == ["missing"])
+        #expect(Set(try indexed().map(\.section.document)) == ["a.txt"])
+        try checkConsistent()
+    }
+
     @Test("an emptied file's sections go, and it is reported; an unreadable one keeps them")
     func emptiedFile() throws {
         _ = try run()

@@ -90,6 +90,20 @@ public final class Indexer {
 
     deinit { try? writer.close() }
 
+    /// Whether another writer (an indexer, or a daemon, which holds it for its whole life)
+    /// holds the database's lock now.
+    public static func isLocked(databasePath: String) -> Bool {
+        do {
+            let probe = try WritableDatabase(path: databasePath, mode: .open)
+            try? probe.close()
+            return false
+        } catch let error as XapianError {
+            return error.code == .databaseLocked
+        } catch {
+            return false
+        }
+    }
+
     /// Indexes the next runs under `schema` (an edited schema file, read again by a daemon
     /// that keeps this writer open): files indexed under the old one are indexed again, as
     /// their fingerprint no longer matches.

@@ -28,6 +28,12 @@ struct IndexCommand: ParsableCommand {
         let loaded = try indexing.loadSchema()
         let choice = try indexing.analyzerChoice()
         let summary: IndexSummary
+        if wait, (try? ShardLayout.databasePaths(db))?.contains(where: { Indexer.isLocked(databasePath: $0) }) == true {
+            // Said before waiting: a daemon holds the lock for as long as it runs, so the wait
+            // may never end by itself.
+            FileHandle.standardError.write(Data(
+                "waiting for \(db): another indexer or a running daemon writes it (a daemon never lets go; ask it to reindex: plansearch reindex)\n".utf8))
+        }
         do {
             if let layout = try shards.map({ try ShardLayout.create(db, count: $0) }) ?? ShardLayout.read(db) {
                 summary = try ShardedIndexing.index(layout: layout, schema: loaded, analyzer: choice, paths: paths, waitForLock: wait)

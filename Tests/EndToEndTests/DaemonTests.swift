@@ -336,6 +336,20 @@ struct DaemonTests {
         #expect(try c.request(#"{"id":7,"method":"search","params":{"query":"女性"}}"#).hits.count == 2)
     }
 
+    @Test("index --wait on a daemon's index says what it waits for (a daemon never lets go)")
+    func indexWaitsForDaemon() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let waiting = try Binary.start(["index", "--db", d.db, "--wait", d.plans])
+        Thread.sleep(forTimeInterval: 2)
+        let stillWaiting = waiting.process.isRunning
+        kill(waiting.process.processIdentifier, SIGKILL)
+        waiting.process.waitUntilExit()
+        let stderr = String(decoding: waiting.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stillWaiting)
+        #expect(stderr.contains("waiting for \(d.db): another indexer or a running daemon writes it"), "\(stderr)")
+    }
+
     @Test("the command-line client: search, vimgrep, and a clear message when no daemon runs")
     func cli() throws {
         let d = try DaemonHarness()

@@ -445,10 +445,13 @@ public final class Indexer {
                     // Only a target that is not there makes the link broken. One that cannot be
                     // reached now (a folder closed by a permission change) goes on to be read,
                     // fails as unreadable, and keeps what was indexed: not a deletion.
-                    if [ENOENT, ENOTDIR, ELOOP].contains(errno) {
+                    let failure = errno
+                    if [ENOENT, ENOTDIR, ELOOP].contains(failure) {
                         let destination = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
                         unindexable.append(.init(file: path, reason: SourceError.Reason.missing.rawValue,
-                                                 message: "a symbolic link to \(destination), which does not exist"))
+                                                 message: failure == ELOOP
+                                                    ? "a symbolic link to \(destination), which leads back to itself (a loop of links)"
+                                                    : "a symbolic link to \(destination), which does not exist"))
                         continue
                     }
                 } else if target.st_mode & S_IFMT == S_IFDIR {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlanIndex
 import XapianKit
 
 /// `plansearch db-info`: what a Xapian database holds, for checking an index by hand.
@@ -33,12 +34,20 @@ struct DatabaseInfoCommand: ParsableCommand {
 
     func run() throws {
         let database: Database
+        var shards: [Database] = []
         do {
-            database = try Database(path: db)
+            // A sharded index: its shards, searched as one (as the daemon does).
+            let paths = try ShardLayout.databasePaths(db)
+            shards = try paths.map { try Database(path: $0) }
+            database = shards.count == 1 ? shards[0] : try Database(combining: shards)
         } catch {
+            for shard in shards { try? shard.close() }
             throw ValidationError("cannot open \(db): \(error)")
         }
-        defer { try? database.close() }
+        defer {
+            try? database.close()
+            for shard in shards where shard !== database { try? shard.close() }
+        }
         let info = Info(
             path: db,
             documents: try database.documentCount(),

@@ -129,6 +129,13 @@ struct IndexCommandTests {
         let text = try Binary.run(["index", "--db", dir.path + "/db", plans + "/ok.txt"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("1 unchanged"))
+
+        // db-info reads a sharded index as the daemon does: its shards as one.
+        let sharded = try Binary.run(["index", "--db", dir.path + "/shards", "--shards", "2", plans + "/ok.txt"])
+        #expect(sharded.status == 0, "\(sharded.stderr)")
+        let info = try Binary.run(["db-info", "--db", dir.path + "/shards"])
+        #expect(info.status == 0 && info.stdout.contains("documents:      1"), "\(info.stdout) \(info.stderr)")
+        #expect(!info.stderr.contains("freed without close"))
     }
 
     @Test("a schema with a mistake is refused before anything is indexed")

@@ -12,6 +12,7 @@
 
 (require 'grep)
 (require 'json)
+(require 'seq)
 
 (defgroup plansearch nil "Search plans through the PlanSearch daemon." :group 'tools)
 
@@ -72,7 +73,10 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
     (with-current-buffer buffer
       (let ((inhibit-read-only t))
         (erase-buffer)
-        (insert (format "PlanSearch: %s — %d of about %d hits" query (length hits) (gethash "total" result)))
+        ;; `total' counts complete matches only: hits filling a short page are counted apart.
+        (let ((partial (seq-count (lambda (hit) (gethash "missing" hit)) hits)))
+          (insert (format "PlanSearch: %s — %d of about %d hits" query (- (length hits) partial) (gethash "total" result)))
+          (when (> partial 0) (insert (format ", then %d lacking a word" partial))))
         (let ((missing (mapconcat #'identity (append (gethash "missing" result) nil) ", ")))
           (cond ((string-empty-p missing))
                 ((null hits) (insert (format "; not in the plans: %s" missing)))

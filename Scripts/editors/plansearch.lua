@@ -108,7 +108,13 @@ function M.search(query)
   if not query or query == '' then return vim.notify('PlanSearch: empty query', vim.log.levels.WARN) end
   if cancel_search then cancel_search() end
   cancel_search = M.request('search', { query = query, limit = config.limit }, function(result)
-    local title = 'PlanSearch: ' .. query .. ' (' .. #(result.hits or {}) .. ' of about ' .. tostring(result.total) .. ')'
+    -- `total` counts complete matches only: hits filling a short page are counted apart.
+    local partial = 0
+    for _, hit in ipairs(result.hits or {}) do
+      if hit.missing ~= nil and hit.missing ~= vim.NIL then partial = partial + 1 end
+    end
+    local title = 'PlanSearch: ' .. query .. ' (' .. (#(result.hits or {}) - partial) .. ' of about ' .. tostring(result.total)
+      .. (partial > 0 and (', then ' .. partial .. ' lacking a word') or '') .. ')'
     local hits = #(result.hits or {})
     if result.missing and #result.missing > 0 then
       if hits == 0 then

@@ -97,10 +97,8 @@ public final class Indexer {
             let probe = try WritableDatabase(path: databasePath, mode: .open)
             try? probe.close()
             return false
-        } catch let error as XapianError {
-            return error.code == .databaseLocked
         } catch {
-            return false
+            return error.code == .databaseLocked
         }
     }
 

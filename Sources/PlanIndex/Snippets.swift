@@ -30,7 +30,18 @@ struct Highlighter {
 
     func normalized(_ text: String) -> Normalized {
         let (scalars, origin) = analyzer.normalizeForHighlighting(text)
-        return Normalized(scalars: scalars, origin: origin)
+        // Without its whitespace (normalising made all of it a space), as needles are: a word
+        // broken across PDF lines (必不可 / 少) or a number in digit groups (68 680 900) is
+        // matched, and highlighted, like the analyzer found it.
+        var kept: [Unicode.Scalar] = []
+        var keptOrigin: [Int] = []
+        kept.reserveCapacity(scalars.count)
+        keptOrigin.reserveCapacity(scalars.count)
+        for (scalar, offset) in zip(scalars, origin) where scalar != " " {
+            kept.append(scalar)
+            keptOrigin.append(offset)
+        }
+        return Normalized(scalars: kept, origin: keptOrigin)
     }
 
     func matches(of needles: Needles, in text: Normalized) -> [Range<Int>] {
@@ -42,7 +53,9 @@ struct Highlighter {
             var i = 0
             while i + needle.count <= normalized.count {
                 if normalized[i] == first, normalized[i..<(i + needle.count)].elementsEqual(needle) {
-                    ranges.append(origin[i]..<origin[i + needle.count])
+                    // To the end of the last scalar matched (one original scalar each), not to the
+                    // next one kept, which may stand past whitespace.
+                    ranges.append(origin[i]..<(origin[i + needle.count - 1] + 1))
                     i += needle.count
                 } else {
                     i += 1

@@ -456,6 +456,24 @@ struct HitLineTests {
     }
 }
 
+@Suite("Highlights")
+struct HighlightTests {
+    @Test("a number in digit groups is highlighted whole, as it was found", arguments: [
+        ("68 680 900", "68 680 900"), ("1 000 名", "1 000"), ("可持续发展", "可持续发展"),
+    ])
+    func acrossWhitespace(_ query: String, _ expected: String) throws {
+        let scratch = try Scratch()
+        try scratch.write("plans/p.txt", """
+         1.1 投资、增值对于可持续发 \n展必不可少。全额预算：68 680 900 瑞士法郎，培训 1 000 名妇女。 \n
+        """)
+        let searcher = try plansearchIndex(of: scratch)
+        let hit = try #require(try searcher.search(SearchParams(query: query)).hits.first)
+        let snippet = Array(hit.snippet.unicodeScalars)
+        let shown = hit.highlights.map { String(String.UnicodeScalarView(snippet[$0[0]..<$0[1]])) }
+        #expect(shown.contains(expected), "\(shown)")
+    }
+}
+
 @Suite("A question's total counts at least its hits")
 struct QuestionTotalTests {
     @Test("sections found only through their heading are counted in total")

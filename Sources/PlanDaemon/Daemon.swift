@@ -100,7 +100,19 @@ public final class Daemon: Sendable {
         logger.info("shutting down", metadata: ["idle_connections": "\(idle.count)"])
         server?.close(promise: nil)
         for channel in idle { channel.close(promise: nil) }
+        // A busy connection finishes its request, but a client that stops reading would hold
+        // its answer's write, and the daemon, forever: after a grace period, close them all.
+        let grace = Self.shutdownGrace
+        Task { [self] in
+            try? await Task.sleep(for: grace)
+            let left = state.withLock { $0.connections.values.map(\.channel) }
+            if !left.isEmpty { logger.warning("closing connections still busy after the grace period", metadata: ["connections": "\(left.count)"]) }
+            for channel in left { channel.close(promise: nil) }
+        }
     }
+
+    /// How long busy connections get to finish when the daemon is asked to stop.
+    static let shutdownGrace = Duration.seconds(5)
 
     private var shuttingDown: Bool { state.withLock { $0.shuttingDown } }
 

@@ -57,7 +57,8 @@ public final class Router: Sendable {
         let config = configuration
         let documentAnalyzer = try config.analyzer.make(for: config.schema)
         let queryAnalyzer = try config.analyzer.makeQueryAnalyzer(for: config.schema)
-        let live = LiveSchema(schema: config.schema, queryAnalyzer: queryAnalyzer)
+        let live = LiveSchema(schema: config.schema, queryAnalyzer: queryAnalyzer,
+                              synonyms: try Searcher.loadSynonyms(config.schema, queryAnalyzer))
         self.live = live
         // The writers open first so that the databases exist before any reader opens them.
         let layout = try ShardLayout.read(config.databasePath)
@@ -72,11 +73,11 @@ public final class Router: Sendable {
             return ConfinedWorker(label: "plansearch.writer.\(shard)") { box.value }
         }
         readers = ReaderPool(count: max(1, config.readers)) {
-            let (schema, queryAnalyzer) = live.current
+            let (schema, queryAnalyzer, synonyms) = live.current
             if let cluster = config.cluster {
-                return try Searcher(cluster: cluster, schema: schema, analyzer: queryAnalyzer)
+                return try Searcher(cluster: cluster, schema: schema, analyzer: queryAnalyzer, synonyms: synonyms)
             }
-            return try Searcher(databasePath: config.databasePath, schema: schema, analyzer: queryAnalyzer)
+            return try Searcher(databasePath: config.databasePath, schema: schema, analyzer: queryAnalyzer, synonyms: synonyms)
         }
     }
 
@@ -87,16 +88,21 @@ public final class Router: Sendable {
     /// under the one read before. (Lexicons are read once: an edited lexicon needs a restart.)
     func refreshSchema() async throws {
         guard let reload = configuration.reloadSchema else { return }
-        let (current, _) = live.current
-        guard SchemaStamp(of: current) != live.stamp else { return }
+        let (current, _, _) = live.current
+        // Taken before reading: a file edited while it is read is read again at the next reindex.
+        let seen = SchemaStamp(of: current)
+        guard seen != live.stamp else { return }
         let fresh: Schema
         let documentAnalyzer: any DocumentAnalyzer
         let queryAnalyzer: any QueryAnalyzer
+        let synonyms: SynonymTable
         do {
             fresh = try reload()
             documentAnalyzer = try configuration.analyzer.make(for: fresh)
             queryAnalyzer = try configuration.analyzer.makeQueryAnalyzer(for: fresh)
-            _ = try Searcher.loadSynonyms(fresh, queryAnalyzer)  // checked before any reader needs it
+            // Read once, here, for every reader: read by each reader when it is made again, a
+            // file broken meanwhile would leave that reader unmade and its searches failing.
+            synonyms = try Searcher.loadSynonyms(fresh, queryAnalyzer)
         } catch {
             throw ProtocolError(.schemaError, "the schema changed since the daemon read it and has a mistake: \(error); "
                                 + "nothing was reindexed, and the daemon goes on under the schema it read before")
@@ -104,7 +110,7 @@ public final class Router: Sendable {
         for writer in writers {
             try await writer.run { $0.reconfigure(schema: fresh, analyzer: documentAnalyzer) }
         }
-        live.replace(schema: fresh, queryAnalyzer: queryAnalyzer)
+        live.replace(schema: fresh, queryAnalyzer: queryAnalyzer, synonyms: synonyms, stamp: seen)
         readers.configuration.add(1, ordering: .releasing)
         logger.info("schema read again", metadata: ["schema": "\(fresh.file)"])
     }
@@ -261,17 +267,22 @@ struct SchemaStamp: Equatable, Sendable {
 /// The schema (and the query analyzer made for it) a daemon works under, replaced when a
 /// reindex reads an edited one.
 final class LiveSchema: Sendable {
-    private let state: Mutex<(schema: Schema, queryAnalyzer: any QueryAnalyzer, stamp: SchemaStamp)>
+    private struct State {
+        var schema: Schema
+        var queryAnalyzer: any QueryAnalyzer
+        var synonyms: SynonymTable
+        var stamp: SchemaStamp
+    }
+    private let state: Mutex<State>
 
-    init(schema: Schema, queryAnalyzer: any QueryAnalyzer) {
-        state = Mutex((schema, queryAnalyzer, SchemaStamp(of: schema)))
+    init(schema: Schema, queryAnalyzer: any QueryAnalyzer, synonyms: SynonymTable) {
+        state = Mutex(State(schema: schema, queryAnalyzer: queryAnalyzer, synonyms: synonyms, stamp: SchemaStamp(of: schema)))
     }
 
-    var current: (Schema, any QueryAnalyzer) { state.withLock { ($0.schema, $0.queryAnalyzer) } }
+    var current: (Schema, any QueryAnalyzer, SynonymTable) { state.withLock { ($0.schema, $0.queryAnalyzer, $0.synonyms) } }
     var stamp: SchemaStamp { state.withLock { $0.stamp } }
 
-    func replace(schema: Schema, queryAnalyzer: any QueryAnalyzer) {
-        let stamp = SchemaStamp(of: schema)
-        state.withLock { $0 = (schema, queryAnalyzer, stamp) }
+    func replace(schema: Schema, queryAnalyzer: any QueryAnalyzer, synonyms: SynonymTable, stamp: SchemaStamp) {
+        state.withLock { $0 = State(schema: schema, queryAnalyzer: queryAnalyzer, synonyms: synonyms, stamp: stamp) }
     }
 }

@@ -19,11 +19,13 @@ public final class Searcher {
     /// Snippet length in characters.
     public var snippetLength = 160
 
-    public init(databasePath: String, schema: Schema, analyzer: any QueryAnalyzer) throws {
+    /// - Parameter synonyms: the schema's synonyms, read already (a daemon reads them once for
+    ///   all its readers, so a file edited meanwhile cannot leave a reader unmade); nil: read here.
+    public init(databasePath: String, schema: Schema, analyzer: any QueryAnalyzer, synonyms: SynonymTable? = nil) throws {
         self.schema = schema
         layout = IndexLayout(schema: schema)
         self.analyzer = analyzer
-        synonyms = try Self.loadSynonyms(schema, analyzer)
+        self.synonyms = try synonyms ?? Self.loadSynonyms(schema, analyzer)
         cluster = nil
         let paths = try ShardLayout.databasePaths(databasePath)
         if paths.count == 1 {
@@ -61,11 +63,12 @@ public final class Searcher {
     }
 
     /// Searches a cluster's shards; those that are down are left out and reported.
-    public init(cluster configuration: ClusterConfiguration, schema: Schema, analyzer: any QueryAnalyzer) throws {
+    public init(cluster configuration: ClusterConfiguration, schema: Schema, analyzer: any QueryAnalyzer,
+                synonyms: SynonymTable? = nil) throws {
         self.schema = schema
         layout = IndexLayout(schema: schema)
         self.analyzer = analyzer
-        synonyms = try Self.loadSynonyms(schema, analyzer)
+        self.synonyms = try synonyms ?? Self.loadSynonyms(schema, analyzer)
         let connection = ClusterConnection(configuration)
         cluster = connection
         guard let combined = connection.combined else {

@@ -195,6 +195,22 @@ struct DaemonTests {
         #expect(try c.readResponse() == nil)
     }
 
+    @Test("asked to stop, the daemon does not wait forever for a client that stopped reading")
+    func stopWithStalledClient() throws {
+        let paragraph = String(repeating: "妇女参与贸易和可持续发展。", count: 25)
+        let big = (1...300).map { " \($0).1 \(paragraph) \n\n" }.joined()
+        let d = try DaemonHarness(extraPlans: ["big.txt": big])
+        let c = try RawClient(d.socket)
+        var small: Int32 = 4096
+        setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        try c.send(#"{"id":1,"method":"search","params":{"query":"妇女","limit":400,"with_text":true,"fold_copies":false}}"# + "\n")
+        Thread.sleep(forTimeInterval: 0.5)  // the answer is written as far as the buffers take it
+        let asked = Date()
+        d.stopAndCollectLog()  // SIGTERM, then waits for the exit
+        #expect(Date().timeIntervalSince(asked) < 20, "the daemon took \(Date().timeIntervalSince(asked)) s to stop")
+        #expect(d.log.contains("closing connections still busy"), "\(d.log.suffix(500))")
+    }
+
     @Test("bad input gets an error and the connection stays usable")
     func badInput() throws {
         let d = try DaemonHarness()
@@ -318,7 +334,11 @@ struct DaemonTests {
         let synonyms = try String(contentsOfFile: schemas.path + "/s/synonyms.txt", encoding: .utf8)
         try (synonyms + "\n女性 | 妇女\n").write(toFile: schemas.path + "/s/synonyms.txt", atomically: true, encoding: .utf8)
         #expect(try c.request(#"{"id":3,"method":"reindex"}"#).errorCode == nil)
+        // Broken right after, before any search: the readers, made again at their next search,
+        // search with what the reindex read (they once read the file themselves, and failed).
+        try (synonyms + "\n女性 | 妇女\n坏的一行\n").write(toFile: schemas.path + "/s/synonyms.txt", atomically: true, encoding: .utf8)
         #expect(try c.request(#"{"id":4,"method":"search","params":{"query":"女性"}}"#).hits.count == 2)
+        try (synonyms + "\n女性 | 妇女\n").write(toFile: schemas.path + "/s/synonyms.txt", atomically: true, encoding: .utf8)
 
         // An edited rule: every file is split again under it.
         let schema = try String(contentsOfFile: schemaFile, encoding: .utf8)

@@ -217,8 +217,8 @@ pxs_database *pxs_database_open_remote_tcp(const char *host, size_t host_len, un
         std::string h = bytes(host, host_len);
         if (h.empty() || port == 0 || port > 65535) throw shim_invalid_argument{"bad host or port"};
         auto handle = std::make_unique<pxs_database>();
-        handle->db = Xapian::Remote::open(h, port, useconds_t(timeout_ms) * 1000,
-                                          useconds_t(connect_timeout_ms) * 1000);
+        // Milliseconds, despite the useconds_t type (dbfactory.h: "timeout in milliseconds").
+        handle->db = Xapian::Remote::open(h, port, useconds_t(timeout_ms), useconds_t(connect_timeout_ms));
         return handle.release();
     });
 }
@@ -230,7 +230,7 @@ pxs_database *pxs_database_open_remote_program(const char *program, size_t progr
         std::string p = bytes(program, program_len);
         if (p.empty()) throw shim_invalid_argument{"empty program"};
         auto handle = std::make_unique<pxs_database>();
-        handle->db = Xapian::Remote::open(p, bytes(args, args_len), useconds_t(timeout_ms) * 1000);
+        handle->db = Xapian::Remote::open(p, bytes(args, args_len), useconds_t(timeout_ms));  // milliseconds
         return handle.release();
     });
 }

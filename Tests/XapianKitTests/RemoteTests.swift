@@ -19,16 +19,19 @@ func freePort() -> Int {
 
 /// SIGKILLs `pid` and its children: xapian-tcpsrv forks a child per connection, and on SIGTERM
 /// the parent waits for those children, so a client still connected would keep it alive.
-func killTree(_ pid: Int32) {
+func killTree(_ pid: Int32) { signalTree(pid, SIGKILL) }
+
+/// Sends `signal` to `pid` and its children.
+func signalTree(_ pid: Int32, _ signal: Int32) {
     let children = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     for entry in children {
         guard let child = Int32(entry),
               let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8) else { continue }
         // Fields after the command name: state, ppid, ...
         let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-        if fields.count > 1, Int32(fields[1]) == pid { kill(child, SIGKILL) }
+        if fields.count > 1, Int32(fields[1]) == pid { kill(child, signal) }
     }
-    kill(pid, SIGKILL)
+    kill(pid, signal)
 }
 
 let hasTcpsrv = FileManager.default.isExecutableFile(atPath: "/usr/bin/xapian-tcpsrv")
@@ -62,6 +65,36 @@ struct RemoteTests {
         #expect(code(of: { _ = try Database(remoteHost: "127.0.0.1", port: port, connectTimeout: .milliseconds(200)) }).map {
             $0 == .network || $0 == .networkTimeout
         } == true)
+    }
+
+    @Test("a server that stops answering is a timeout after the time given, not a wait without end")
+    func silentServer() throws {
+        let directory = try TemporaryDirectory()
+        try writeFixtures(at: directory.database())
+        let port = freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/xapian-tcpsrv")
+        server.arguments = ["--interface", "127.0.0.1", "--port", "\(port)", directory.database()]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { killTree(server.processIdentifier); server.waitUntilExit() } }
+        var remote: Database?
+        for _ in 0..<100 where remote == nil {
+            remote = try? Database(remoteHost: "127.0.0.1", port: port, timeout: .milliseconds(300))
+            if remote == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        let db = try #require(remote)
+        #expect(!ids(try db.search(phrase("贸易中心"))).isEmpty)
+        // A hung host: the server and the child serving this connection stop, the connection stays.
+        signalTree(server.processIdentifier, SIGSTOP)
+        defer { signalTree(server.processIdentifier, SIGCONT) }
+        let start = Date()
+        let failed = code(of: { _ = try db.search(phrase("妇女")) })
+        let waited = Date().timeIntervalSince(start)
+        #expect(failed == .networkTimeout || failed == .network)
+        #expect(waited < 5, "waited \(waited) s for a 300 ms timeout")
+        try? db.close()
     }
 
     @Test("a shard over a pipe with xapian-progsrv")

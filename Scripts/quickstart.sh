@@ -32,8 +32,10 @@ tail -n 1 "$state/build.log"
 bin="$root/.build/release/plansearch"
 export PLANSEARCH_SCHEMAS="$root/IndexSchemas"
 
+# The daemon's default socket, as `plansearch` chooses it (SocketLocation.defaultPath).
 socket_path() {
-  if [[ -n "${XDG_RUNTIME_DIR:-}" ]]; then echo "$XDG_RUNTIME_DIR/plansearch/plansearch.sock"
+  if [[ -n "${PLANSEARCH_SOCKET:-}" ]]; then echo "$PLANSEARCH_SOCKET"
+  elif [[ -n "${XDG_RUNTIME_DIR:-}" ]]; then echo "$XDG_RUNTIME_DIR/plansearch/plansearch.sock"
   else echo "${XDG_CACHE_HOME:-$HOME/.cache}/plansearch/plansearch.sock"; fi
 }
 socket=$(socket_path)

@@ -5,7 +5,7 @@ import PlanProtocol
 
 /// Options every client command shares.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "The daemon's socket (default: $PLANSEARCH_SOCKET, else $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
+    @Option(help: "The daemon's socket (default: $PLANSEARCH_SOCKET, else $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else ~/.cache/plansearch/plansearch.sock).")
     var socket: String?
 
     func connect() throws -> DaemonClient {
@@ -102,6 +102,10 @@ struct SearchCommand: ParsableCommand {
             var footer = "\(result.hits.count - partial) of about \(result.total)"
             if partial > 0 { footer += ", then \(partial) lacking a word" }
             footer += " (\(String(format: "%.1f", result.tookMs)) ms)"
+            if result.partial == true {
+                // A cluster with shards down: the hits come from the others only.
+                footer += "; some shards did not answer: \((result.missingShards ?? []).joined(separator: ", "))"
+            }
             if !result.exact {
                 footer += result.missing.count == 1 ? "; not found: \(result.missing[0])"
                     : "; not found together: \(result.missing.joined(separator: ", "))"

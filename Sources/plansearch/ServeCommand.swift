@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Search the shards listed in this JSON file (local and remote; see docs/cluster.md) instead of --db.")
     var cluster: String?
 
-    @Option(help: "The socket path (default: $XDG_RUNTIME_DIR/plansearch/plansearch.sock).")
+    @Option(help: "The socket path (default: $PLANSEARCH_SOCKET, else $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else ~/.cache/plansearch/plansearch.sock).")
     var socket: String?
 
     @OptionGroup var indexing: IndexingOptions

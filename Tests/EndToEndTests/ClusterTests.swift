@@ -103,6 +103,9 @@ struct ClusterTests {
         #expect(partial.result?["partial"] as? Bool == true)
         #expect(partial.result?["missing_shards"] as? [String] == ["127.0.0.1:\(ports[1])"])
         #expect(partial.hits.count > 0 && partial.hits.count < 8)
+        // The command line says so too, not only the JSON.
+        let text = try Binary.run(["search", "--socket", socket, "妇女"])
+        #expect(text.stdout.contains("; some shards did not answer: 127.0.0.1:\(ports[1])"), "\(text.stdout.suffix(300))")
 
         servers[1] = try TcpServer(database: db + "/shard-1", port: ports[1])
         Thread.sleep(forTimeInterval: 0.5)

@@ -134,6 +134,15 @@ final class Watcher: @unchecked Sendable {
             return
         }
         if let root = rootParents[event.wd]?[name] {
+            if event.mask & UInt32(IN_MOVED_FROM) != 0 {
+                // Moved away (plans -> plans.old): its watches would go on reporting changes
+                // to a folder that is no longer the root, each one a reindex.
+                let path = URL(fileURLWithPath: root).standardizedFileURL.path
+                for (wd, watched) in descriptors where watched == path || watched.hasPrefix(path + "/") {
+                    inotify_rm_watch(fd, wd)
+                    descriptors.removeValue(forKey: wd)
+                }
+            }
             if event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
                 // The root is a new folder: watch it and all it holds, then reindex.
                 logger.info("a root folder was made again; watching it", metadata: ["root": "\(root)"])

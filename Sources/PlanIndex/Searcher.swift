@@ -723,7 +723,8 @@ public final class Searcher {
     /// pool twice as large and adds its sections not already in the list, best first, until
     /// the list reaches the page's end or a pool holds every section the seeds match. So a page
     /// never repeats a hit shown on another, and `estimatedMatches` (the first body seed's
-    /// estimate, at least the hits known) is the same on every page. (Sizing one pool per page
+    /// estimate, at least the first round's hits; their number when that round held every
+    /// match) is the same on every page. (Sizing one pool per page
     /// let a later page's larger pool rank newcomers among hits already shown: one question
     /// paged in tens repeated a section up to three times.)
     func rankedFromSeeds(_ query: Query, seeds: [Query], options: SearchOptions) throws -> SearchResults {
@@ -749,6 +750,8 @@ public final class Searcher {
         results = penalised(results, rerank ? try rerankFacts(Array(results.hits.prefix(Self.rerankDepth))) : [:], options: whole)
         var complete = firstRound.complete
         var list = results.hits
+        // Decided by the first round alone, which every page draws: the same on every page.
+        let total = complete ? list.count : max(results.estimatedMatches, list.count)
         var listed = Set(list.map(\.documentID)).union(foldedCopies.values.joined())
         let end = options.offset + options.limit
         while !complete, list.count < end {
@@ -760,7 +763,7 @@ public final class Searcher {
             complete = round.complete
         }
         for i in list.indices { list[i].rank = i }
-        results.estimatedMatches = complete ? list.count : max(results.estimatedMatches, list.count)
+        results.estimatedMatches = total
         results.hits = options.offset < min(end, list.count) ? Array(list[options.offset..<min(end, list.count)]) : []
         if byID, options.includeData {
             for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID, assumeValid: true) }

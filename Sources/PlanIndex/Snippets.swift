@@ -26,6 +26,8 @@ struct Highlighter {
     struct Normalized {
         let scalars: [Unicode.Scalar]
         let origin: [Int]
+        /// Whether whitespace stood before each scalar (left out of `scalars`).
+        let spaceBefore: [Bool]
     }
 
     func normalized(_ text: String) -> Normalized {
@@ -35,13 +37,25 @@ struct Highlighter {
         // matched, and highlighted, like the analyzer found it.
         var kept: [Unicode.Scalar] = []
         var keptOrigin: [Int] = []
+        var spaceBefore: [Bool] = []
         kept.reserveCapacity(scalars.count)
         keptOrigin.reserveCapacity(scalars.count)
-        for (scalar, offset) in zip(scalars, origin) where scalar != " " {
+        spaceBefore.reserveCapacity(scalars.count)
+        var space = false
+        for (scalar, offset) in zip(scalars, origin) {
+            if scalar == " " { space = true; continue }
             kept.append(scalar)
             keptOrigin.append(offset)
+            spaceBefore.append(space)
+            space = false
         }
-        return Normalized(scalars: kept, origin: keptOrigin)
+        return Normalized(scalars: kept, origin: keptOrigin, spaceBefore: spaceBefore)
+    }
+
+    /// A Latin letter or digit, as normalising leaves them (lower case, half width).
+    @inline(__always)
+    static func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {
+        (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x61 && s.value <= 0x7A)
     }
 
     func matches(of needles: Needles, in text: Normalized) -> [Range<Int>] {
@@ -52,10 +66,16 @@ struct Highlighter {
             let first = needle[0]
             var i = 0
             while i + needle.count <= normalized.count {
-                if normalized[i] == first, normalized[i..<(i + needle.count)].elementsEqual(needle) {
+                let end = i + needle.count
+                if normalized[i] == first, normalized[i..<end].elementsEqual(needle),
+                   // A Latin or digit edge must be a token's edge, as the analyzer's terms are:
+                   // 50 is not in 845 000 (845000), nor itc in itcs.
+                   !(Self.isAlphanumeric(first) && i > 0 && !text.spaceBefore[i] && Self.isAlphanumeric(normalized[i - 1])),
+                   !(Self.isAlphanumeric(needle[needle.count - 1]) && end < normalized.count && !text.spaceBefore[end]
+                     && Self.isAlphanumeric(normalized[end])) {
                     // To the end of the last scalar matched (one original scalar each), not to the
                     // next one kept, which may stand past whitespace.
-                    ranges.append(origin[i]..<(origin[i + needle.count - 1] + 1))
+                    ranges.append(origin[i]..<(origin[end - 1] + 1))
                     i += needle.count
                 } else {
                     i += 1

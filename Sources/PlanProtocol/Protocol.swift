@@ -150,7 +150,7 @@ public struct Request: Sendable {
         } catch let DecodingError.dataCorrupted(context) {
             // A number that is no whole number (1.5, 1e20) where one is expected comes back
             // without the key's name: find it, so the message says which parameter.
-            if context.codingPath.isEmpty, let key = Self.keyWithFractionalNumber(params) {
+            if context.codingPath.isEmpty, let key = Self.keyWithFractionalNumber(params, decoding: T.self) {
                 throw ProtocolError(.invalidParams, "\"\(key)\" must be a whole number")
             }
             throw ProtocolError(.invalidParams, "\(Self.path(context.codingPath)): \(context.debugDescription)")
@@ -159,14 +159,31 @@ public struct Request: Sendable {
         }
     }
 
-    /// The first top-level key of `params` (in name order) holding a number that is not a
-    /// whole number an Int can hold.
-    static func keyWithFractionalNumber(_ params: Data) -> String? {
+    /// The top-level key of `params` whose number (not a whole number an Int can hold) makes
+    /// decoding `T` fail: the first, in name order, without which that failure goes. (A key the
+    /// decoder ignores may hold such a number too, and is not the one to name.)
+    static func keyWithFractionalNumber<T: Decodable>(_ params: Data, decoding: T.Type) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: params) as? [String: Any] else { return nil }
-        return object.keys.sorted().first { key in
+        let suspects = object.keys.sorted().filter { key in
             guard let number = object[key] as? NSNumber, !(object[key] is Bool) else { return false }
             return Int(exactly: number.doubleValue) == nil || number.doubleValue.magnitude >= 9.0e15
         }
+        func failsAtRoot(_ trial: [String: Any]) -> Bool {
+            guard let data = try? JSONSerialization.data(withJSONObject: trial) else { return true }
+            do {
+                _ = try JSONDecoder().decode(T.self, from: data)
+                return false
+            } catch let DecodingError.dataCorrupted(context) {
+                return context.codingPath.isEmpty
+            } catch {
+                return false
+            }
+        }
+        return suspects.first { key in
+            var trial = object
+            trial[key] = nil
+            return !failsAtRoot(trial)
+        } ?? suspects.first
     }
 
     static func path(_ keys: [CodingKey]) -> String {

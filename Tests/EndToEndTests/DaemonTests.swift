@@ -243,6 +243,8 @@ struct DaemonTests {
         // A number that is no whole number names its parameter.
         let fraction = try c.request(#"{"id":1,"method":"search","params":{"query":"妇女","limit":1.5}}"#)
         #expect(fraction.errorMessage?.contains("\"limit\" must be a whole number") == true, "\(fraction.errorMessage ?? "")")
+        let ignored = try c.request(#"{"id":1,"method":"search","params":{"query":"妇女","foo":1.5,"limit":2.5}}"#)
+        #expect(ignored.errorMessage?.contains("\"limit\" must be a whole number") == true, "\(ignored.errorMessage ?? "")")
         let huge = try c.request(#"{"id":1,"method":"search","params":{"query":"妇女","offset":99999999999999999999}}"#)
         #expect(huge.errorMessage?.contains("\"offset\"") == true, "\(huge.errorMessage ?? "")")
     }

@@ -82,5 +82,28 @@ struct WatchTests {
         #expect(try waitFor(c, "白鹭", hits: 0) != nil)
         try Data(" 6.1 黑颈鹤保护。 \n".utf8).write(to: URL(fileURLWithPath: d.plans + "/b.txt"))
         #expect(try waitFor(c, "黑颈鹤", hits: 1) != nil)
+
+        // Moved aside (not deleted) for a new one: the old folder is no longer watched, so
+        // edits there start no reindex.
+        let aside = d.dir.path + "/plans.old", newer = d.dir.path + "/plans.newer"
+        try fm.createDirectory(atPath: newer, withIntermediateDirectories: false)
+        try Data(" 7.1 朱鹮保护。 \n".utf8).write(to: URL(fileURLWithPath: newer + "/c.txt"))
+        try fm.moveItem(atPath: d.plans, toPath: aside)
+        try fm.moveItem(atPath: newer, toPath: d.plans)
+        #expect(try waitFor(c, "朱鹮", hits: 1) != nil)
+        Thread.sleep(forTimeInterval: 1.0)
+        let quietSince = Date()
+        for n in 1...3 {
+            try Data(" 8.\(n) 旧目录的修改。 \n".utf8).write(to: URL(fileURLWithPath: aside + "/b.txt"))
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        Thread.sleep(forTimeInterval: 1.0)
+        let log = d.stopAndCollectLog()
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let late = log.split(separator: "\n").filter { $0.contains("reindexed") }.compactMap {
+            formatter.date(from: String($0.split(separator: " ").first ?? ""))
+        }.filter { $0 > quietSince }
+        #expect(late.isEmpty, "edits in the folder moved aside started reindexes: \(late)")
     }
 }

@@ -398,6 +398,8 @@ struct CorpusSearchTests {
         defer { withExtendedLifetime(scratch) {} }
         let all = try searcher.search(SearchParams(query: query, limit: 120))
         #expect(all.hits.count == 120)
+        // A page past every match runs the rounds to the end: its total is the first page's.
+        #expect(try searcher.search(SearchParams(query: query, limit: 10, offset: 3000)).total == all.total)
         for pageSize in [10, 7, 50] {
             var paged: [SearchHit] = []
             var totals = Set<Int>()

@@ -472,6 +472,19 @@ struct HighlightTests {
         let shown = hit.highlights.map { String(String.UnicodeScalarView(snippet[$0[0]..<$0[1]])) }
         #expect(shown.contains(expected), "\(shown)")
     }
+
+    @Test("a Latin or digit word is highlighted only as a whole token, not inside a longer one")
+    func tokenEdges() throws {
+        let scratch = try Scratch()
+        try scratch.write("plans/p.txt", " 1.1 共50名学员，预算845 000瑞士法郎，ITCs 与 ITC 合作。 \n")
+        let searcher = try plansearchIndex(of: scratch)
+        for (query, expected) in [("50", ["50"]), ("ITC", ["ITC"])] {
+            let hit = try #require(try searcher.search(SearchParams(query: query)).hits.first)
+            let snippet = Array(hit.snippet.unicodeScalars)
+            let shown = hit.highlights.map { String(String.UnicodeScalarView(snippet[$0[0]..<$0[1]])) }
+            #expect(shown == expected, "\(query): \(shown)")
+        }
+    }
 }
 
 @Suite("A question's total counts at least its hits")

@@ -68,19 +68,22 @@ public struct SourceReader: Sendable {
         }
         let bytes = [UInt8](data)
         let hash = StableHash.hex(of: bytes)
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw SourceError(file: path, reason: .empty, message: "empty file (nothing to index)")
-        }
+        let empty = SourceError(file: path, reason: .empty, message: "empty file (nothing to index)")
         // UTF-16 with a byte-order mark.
         if bytes.count >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {
             let encoding: String.Encoding = bytes[0] == 0xFF ? .utf16LittleEndian : .utf16BigEndian
-            guard let text = String(data: Data(bytes[2...]), encoding: encoding) else {
+            // An odd byte left over is half a character, which Foundation drops without a word.
+            guard bytes.count % 2 == 0, let text = String(data: Data(bytes[2...]), encoding: encoding) else {
                 throw SourceError(file: path, reason: .badEncoding, message: "has a UTF-16 byte-order mark but is not valid UTF-16")
             }
+            // Only after decoding: the mark and the blanks are two bytes each.
+            if text.unicodeScalars.allSatisfy({ Self.isBlank($0.value) }) { throw empty }
             return Decoded(text: text, contentHash: hash, transcodedFrom: "UTF-16")
         }
         var body = bytes[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { body = bytes[3...] }
+        // After the mark is stripped: a mark alone is no text either.
+        if body.allSatisfy({ Self.isBlank(UInt32($0)) }) { throw empty }
         // NUL bytes do not occur in text in any of these encodings: a binary file.
         if body.prefix(65536).contains(0) {
             throw SourceError(file: path, reason: .notText, message: "looks binary (contains NUL bytes); not indexed")
@@ -93,6 +96,11 @@ public struct SourceReader: Sendable {
         }
         throw SourceError(file: path, reason: .badEncoding,
                           message: "is neither UTF-8 nor GB18030/GBK text; convert it to UTF-8 (e.g. iconv -f ENCODING -t UTF-8)")
+    }
+
+    /// Space, tab, CR and LF: a file of nothing else is empty (the same bytes in GB18030).
+    private static func isBlank(_ value: UInt32) -> Bool {
+        value == 0x20 || value == 0x0A || value == 0x0D || value == 0x09
     }
 
     private static func reason(_ error: Error) -> String {

@@ -164,6 +164,36 @@ struct SourceReaderTests {
         #expect(reason("missing.txt") == .missing)
     }
 
+    struct Refused: CustomTestStringConvertible, Sendable {
+        var name: String
+        var bytes: [UInt8]
+        var reason: SourceError.Reason
+        var testDescription: String { name }
+    }
+
+    static let refused: [Refused] = [
+        Refused(name: "a UTF-8 byte-order mark alone", bytes: [0xEF, 0xBB, 0xBF], reason: .empty),
+        Refused(name: "a UTF-8 byte-order mark and whitespace", bytes: [0xEF, 0xBB, 0xBF, 0x20, 0x0D, 0x0A, 0x09, 0x0A], reason: .empty),
+        Refused(name: "a UTF-16LE byte-order mark alone", bytes: [0xFF, 0xFE], reason: .empty),
+        Refused(name: "a UTF-16BE byte-order mark alone", bytes: [0xFE, 0xFF], reason: .empty),
+        Refused(name: "a UTF-16LE byte-order mark and whitespace", bytes: [0xFF, 0xFE, 0x20, 0x00, 0x0A, 0x00], reason: .empty),
+        Refused(name: "UTF-16LE of an odd length (the last byte is half a character)",
+                bytes: [0xFF, 0xFE, 0xFF, 0x00, 0x62, 0x61, 0x64], reason: .badEncoding),
+        Refused(name: "UTF-16BE of an odd length", bytes: [0xFE, 0xFF, 0x00, 0x62, 0x00], reason: .badEncoding),
+    ]
+
+    @Test("a file that is no text is refused with its reason", arguments: refused)
+    func refusedFiles(_ c: Refused) throws {
+        let s = try Scratch()
+        try s.writeBytes("f.txt", c.bytes)
+        do {
+            let decoded = try SourceReader().read(s.path + "/f.txt")
+            Issue.record("read as \(Array(decoded.text.unicodeScalars.map(\.value)))")
+        } catch {
+            #expect(error.reason == c.reason, "\(error.message)")
+        }
+    }
+
     @Test("files over the size limit are refused before reading")
     func tooLarge() throws {
         let s = try Scratch()

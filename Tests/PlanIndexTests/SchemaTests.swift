@@ -180,6 +180,11 @@ struct SourceReaderTests {
         Refused(name: "UTF-16LE of an odd length (the last byte is half a character)",
                 bytes: [0xFF, 0xFE, 0xFF, 0x00, 0x62, 0x61, 0x64], reason: .badEncoding),
         Refused(name: "UTF-16BE of an odd length", bytes: [0xFE, 0xFF, 0x00, 0x62, 0x00], reason: .badEncoding),
+        Refused(name: "a NUL byte early", bytes: Array("国际贸易".utf8) + [0x00] + Array("中心".utf8), reason: .notText),
+        Refused(name: "a NUL byte after the first 64 KiB",
+                bytes: Array(String(repeating: "国际贸易中心\n", count: 5_000).utf8) + [0x00, 0x0A] + Array("妇女\n".utf8), reason: .notText),
+        Refused(name: "a NUL byte at the very end", bytes: Array(String(repeating: "妇女 ", count: 30_000).utf8) + [0x00], reason: .notText),
+        Refused(name: "a NUL character in UTF-16", bytes: [0xFF, 0xFE, 0x41, 0x00, 0x00, 0x00, 0x42, 0x00], reason: .notText),
     ]
 
     @Test("a file that is no text is refused with its reason", arguments: refused)

@@ -55,6 +55,6 @@ public struct SectionedDocument: Sendable, Hashable {
     public var file: String
     public var contentHash: String
     public var sections: [Section]
-    /// Set when the file was not UTF-8 and was transcoded ("GB18030", "UTF-16").
+    /// Set when the file was not UTF-8 and was transcoded ("GB18030", "BIG5", "BIG5-HKSCS", "UTF-16").
     public var transcodedFrom: String?
 }

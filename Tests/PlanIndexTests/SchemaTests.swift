@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 @testable import PlanIndex
 
@@ -197,6 +198,74 @@ struct SourceReaderTests {
         } catch {
             #expect(error.reason == c.reason, "\(error.message)")
         }
+    }
+
+    struct Legacy: CustomTestStringConvertible, Sendable {
+        var name: String
+        var text: String
+        /// What the file is written in (an iconv name).
+        var writtenIn: String
+        /// What it must be read as; nil: refused as bad_encoding.
+        var readAs: String?
+        /// The other of GB18030 and Big5 in which the same bytes are valid too: what the reader
+        /// must not be fooled by.
+        var alsoValidIn: String?
+        var testDescription: String { name }
+    }
+
+    static let plan = "第一章 總則\n\n1. 聯合國婦女署協助婦女進入市場。\n"
+    static let legacy: [Legacy] = [
+        Legacy(name: "a Big5 plan (its bytes are valid GB18030 too)", text: plan, writtenIn: "BIG5", readAs: "BIG5", alsoValidIn: "GB18030"),
+        Legacy(name: "simplified GB18030 text whose bytes are valid Big5 too",
+               text: "2015 年，各国领导人一致通过了《2030 年可持续发展议程》，要以此为途径实现健康地球，使世界更公平、更和平、更繁荣。\n",
+               writtenIn: "GB18030", readAs: "GB18030", alsoValidIn: "BIG5"),
+        Legacy(name: "traditional characters in GB18030 (GBK has them)", text: plan, writtenIn: "GB18030", readAs: "GB18030"),
+        Legacy(name: "Hong Kong text that only the supplement has (嘅, 佢哋)",
+               text: "呢個計劃嘅目標係幫助婦女進入市場，佢哋會喺香港同澳門開展培訓。\n", writtenIn: "BIG5-HKSCS", readAs: "BIG5-HKSCS"),
+        Legacy(name: "Korean in EUC-KR (valid in both, garbage in both)",
+               text: "유엔 여성기구는 여성들이 시장에 진출할 수 있도록 지원하며, 각국 정부와 협력하여 성평등을 위한 정책을 마련하고 있습니다.\n",
+               writtenIn: "EUC-KR", readAs: nil, alsoValidIn: "BIG5"),
+        Legacy(name: "Japanese in Shift-JIS (valid GB18030, garbage)",
+               text: "国連女性機関は、女性が市場に参入できるよう支援し、各国政府と協力して男女平等のための政策を策定しています。\n",
+               writtenIn: "SHIFT_JIS", readAs: nil, alsoValidIn: "GB18030"),
+    ]
+
+    @Test("a legacy Chinese file is read in the encoding whose reading is common characters", arguments: legacy)
+    func legacyEncodings(_ c: Legacy) throws {
+        let bytes = try #require(Self.encode(c.text, to: c.writtenIn))
+        if let other = c.alsoValidIn {
+            #expect(SourceReader.transcode(bytes, from: other) != nil, "the case tests no choice: not valid \(other)")
+        }
+        let s = try Scratch()
+        try s.writeBytes("plan.txt", bytes)
+        do {
+            let decoded = try SourceReader().read(s.path + "/plan.txt")
+            #expect(decoded.transcodedFrom == c.readAs, "\(decoded.text)")
+            if c.readAs != nil { #expect(decoded.text == c.text) }
+        } catch {
+            #expect(c.readAs == nil, "\(error.message)")
+            #expect(error.reason == .badEncoding)
+        }
+    }
+
+    /// `text` as a file in `encoding` would hold it, by glibc's iconv (what reads it back).
+    static func encode(_ text: String, to encoding: String) -> [UInt8]? {
+        let converter = iconv_open(encoding, "UTF-8")
+        guard converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var input = Array(text.utf8).map { CChar(bitPattern: $0) }
+        var output = [CChar](repeating: 0, count: input.count * 2 + 16)
+        let written: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                var inPointer = inBuffer.baseAddress
+                var inLeft = inBuffer.count
+                var outPointer = outBuffer.baseAddress
+                var outLeft = outBuffer.count
+                let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+                return result == -1 || inLeft != 0 ? nil : outBuffer.count - outLeft
+            }
+        }
+        return written.map { output[..<$0].map { UInt8(bitPattern: $0) } }
     }
 
     @Test("files over the size limit are refused before reading")

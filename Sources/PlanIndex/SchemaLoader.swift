@@ -106,8 +106,7 @@ extension Schema {
             try n.rejectUnknownKeys()
         }
 
-        var fields = Fields(title: Field(prefix: "S", weight: 1), heading: Field(prefix: "H", weight: 1),
-                            paragraph: Field(prefix: "N", weight: 1), body: Field(prefix: "", weight: 1))
+        var fields = Self.defaultFields
         if var f = try root.object("fields") {
             func field(_ key: String, _ fallback: Field, _ reader: inout JSONObjectReader) throws(SchemaError) -> Field {
                 guard var o = try reader.object(key) else { return fallback }
@@ -124,24 +123,23 @@ extension Schema {
             fields.paragraph = try field("paragraph", fields.paragraph, &f)
             fields.body = try field("body", fields.body, &f)
             try f.rejectUnknownKeys()
-            let prefixes = [fields.title.prefix, fields.heading.prefix, fields.paragraph.prefix, fields.body.prefix]
-            if Set(prefixes).count != prefixes.count {
-                throw SchemaError(file: file, path: "$.fields", problem: "two fields share a prefix")
-            }
         }
 
-        var filters = Filters(document: "XD", heading: "XH", kind: "XK", section: "Q")
+        var filters = Self.defaultFilters
         if var f = try root.object("filters") {
-            filters.document = try f.string("document") ?? filters.document
-            filters.heading = try f.string("heading") ?? filters.heading
-            filters.kind = try f.string("kind") ?? filters.kind
-            filters.section = try f.string("section") ?? filters.section
-            try f.rejectUnknownKeys()
-            let all = [filters.document, filters.heading, filters.kind, filters.section]
-            if Set(all).count != all.count || all.contains(where: \.isEmpty) {
-                throw SchemaError(file: file, path: "$.filters", problem: "filter prefixes must be distinct and non-empty")
+            func prefix(_ key: String, _ fallback: String) throws(SchemaError) -> String {
+                guard let given = try f.string(key) else { return fallback }
+                // Unprefixed terms are the body's words: a filter needs a prefix of its own.
+                guard !given.isEmpty else { throw f.error(key, "must not be empty (its terms would be body words)") }
+                return given
             }
+            filters.document = try prefix("document", filters.document)
+            filters.heading = try prefix("heading", filters.heading)
+            filters.kind = try prefix("kind", filters.kind)
+            filters.section = try prefix("section", filters.section)
+            try f.rejectUnknownKeys()
         }
+        try Self.refuseSharedPrefixes(fields: fields, filters: filters, file: file)
 
         var values = Values(document: 0, year: 1, order: 2, prose: 3, copy: 4)
         if var v = try root.object("values") {
@@ -200,6 +198,36 @@ extension Schema {
                       headings: headings, paragraphs: paragraphs, blocks: blocks, noise: noise,
                       fields: fields, filters: filters, values: values, year: year, analyzer: analyzer,
                       ranking: ranking, file: file, indexFingerprint: indexFingerprint(json))
+    }
+
+    static let defaultFields = Fields(title: Field(prefix: "S", weight: 1), heading: Field(prefix: "H", weight: 1),
+                                      paragraph: Field(prefix: "N", weight: 1), body: Field(prefix: "", weight: 1))
+    static let defaultFilters = Filters(document: "XD", heading: "XH", kind: "XK", section: "Q")
+
+    /// Fields and filters write their terms into one space, told apart by prefix alone: two
+    /// with one prefix mix their terms (a filter with the title's prefix made deleting one
+    /// document's sections delete those of others whose title held a word equal to its id).
+    /// The one refused is the one changed from its default, the later when both were.
+    static func refuseSharedPrefixes(fields: Fields, filters: Filters, file: String) throws(SchemaError) {
+        let d = (fields: defaultFields, filters: defaultFilters)
+        let all: [(path: String, prefix: String, isDefault: Bool)] = [
+            ("$.fields.title.prefix", fields.title.prefix, fields.title.prefix == d.fields.title.prefix),
+            ("$.fields.heading.prefix", fields.heading.prefix, fields.heading.prefix == d.fields.heading.prefix),
+            ("$.fields.paragraph.prefix", fields.paragraph.prefix, fields.paragraph.prefix == d.fields.paragraph.prefix),
+            ("$.fields.body.prefix", fields.body.prefix, fields.body.prefix == d.fields.body.prefix),
+            ("$.filters.document", filters.document, filters.document == d.filters.document),
+            ("$.filters.heading", filters.heading, filters.heading == d.filters.heading),
+            ("$.filters.kind", filters.kind, filters.kind == d.filters.kind),
+            ("$.filters.section", filters.section, filters.section == d.filters.section),
+        ]
+        for (j, later) in all.enumerated() {
+            guard let earlier = all[..<j].first(where: { $0.prefix == later.prefix }) else { continue }
+            let (refused, other) = later.isDefault ? (earlier, later) : (later, earlier)
+            throw SchemaError(file: file, path: refused.path, problem: """
+                the same prefix as \(other.path) ("\(later.prefix)"\(other.isDefault ? ", its default" : "")): \
+                the terms of the two would mix; every field and filter needs a prefix of its own
+                """)
+        }
     }
 
     /// The schema's JSON without the keys searching alone reads, keys sorted: the same rules

@@ -35,6 +35,17 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "values": {"document": 1, "year": 1}}"#, path: "$.values", problem: "distinct"),
         Bad(json: #"{"name": "x", "values": {"copy": 3}}"#, path: "$.values", problem: "distinct"),
         Bad(json: #"{"name": "x", "blocks": [{"kind": "table"}]}"#, path: "$.blocks[0].start", problem: "required"),
+        // Fields and filters write terms into one space: a filter with a field's prefix made
+        // deleting one document's sections delete others' too.
+        Bad(json: #"{"name": "x", "filters": {"document": "S"}}"#, path: "$.filters.document", problem: "same prefix as $.fields.title.prefix"),
+        Bad(json: #"{"name": "x", "fields": {"title": {"prefix": "T"}}, "filters": {"document": "T"}}"#,
+            path: "$.filters.document", problem: "same prefix as $.fields.title.prefix"),
+        Bad(json: #"{"name": "x", "fields": {"heading": {"prefix": "XH"}}}"#, path: "$.fields.heading.prefix", problem: "same prefix as $.filters.heading"),
+        Bad(json: #"{"name": "x", "filters": {"section": "N"}}"#, path: "$.filters.section", problem: "same prefix as $.fields.paragraph.prefix"),
+        Bad(json: #"{"name": "x", "filters": {"kind": "XD"}}"#, path: "$.filters.kind", problem: "same prefix as $.filters.document"),
+        Bad(json: #"{"name": "x", "fields": {"title": {"prefix": "H"}}}"#, path: "$.fields.title.prefix", problem: "same prefix as $.fields.heading.prefix"),
+        Bad(json: #"{"name": "x", "fields": {"title": {"prefix": ""}}}"#, path: "$.fields.title.prefix", problem: "same prefix as $.fields.body.prefix"),
+        Bad(json: #"{"name": "x", "filters": {"heading": ""}}"#, path: "$.filters.heading", problem: "empty"),
         Bad(json: #"{"name": "x""#, path: "$", problem: "not valid JSON"),
         Bad(json: #"["name"]"#, path: "$", problem: "expected an object"),
     ]

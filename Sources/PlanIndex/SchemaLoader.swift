@@ -36,7 +36,7 @@ extension Schema {
         var root = try JSONObjectReader(file: file, path: "$", value: json)
         let name = try root.requiredString("name")
         let description = try root.string("description") ?? ""
-        let extensions = try root.strings("extensions") ?? []
+        let extensions = try Self.extensions(&root)
 
         var titleRule = TitleRule(pattern: nil, scanLines: 40, maxLength: 80)
         if var t = try root.object("title") {
@@ -228,6 +228,27 @@ extension Schema {
                 the terms of the two would mix; every field and filter needs a prefix of its own
                 """)
         }
+    }
+
+    /// File extensions as `pathExtension` gives them, lower-cased when matched. A leading dot is
+    /// dropped (".txt" matched no file); what still cannot be an extension is refused.
+    static func extensions(_ root: inout JSONObjectReader) throws(SchemaError) -> [String] {
+        var extensions: [String] = []
+        for (i, written) in (try root.strings("extensions") ?? []).enumerated() {
+            let bare = written.hasPrefix(".") ? String(written.dropFirst()) : written
+            guard !bare.isEmpty, !bare.contains(where: { "/*?[".contains($0) || $0.isWhitespace }) else {
+                throw SchemaError(file: root.file, path: "$.extensions[\(i)]",
+                                  problem: "\"\(written)\" is not a file extension: write \"txt\" for plan.txt")
+            }
+            guard !bare.contains(".") else {
+                throw SchemaError(file: root.file, path: "$.extensions[\(i)]", problem: """
+                    "\(written)" would match no file: an extension is the part of the name after its last dot \
+                    ("gz" for plan.tar.gz)
+                    """)
+            }
+            extensions.append(bare)
+        }
+        return extensions
     }
 
     /// The schema's JSON without the keys searching alone reads, keys sorted: the same rules

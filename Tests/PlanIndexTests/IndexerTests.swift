@@ -79,6 +79,17 @@ struct IndexerTests {
         try checkConsistent()
     }
 
+    @Test("extensions written with a dot pick the same files (\".txt\" matched none)")
+    func dottedExtensions() throws {
+        try scratch.write("schema.json", #"{"name": "dotted", "extensions": [".TXT"]}"#)
+        let indexer = try Indexer(databasePath: db, schema: try Schema.load(path: scratch.path + "/schema.json"),
+                                  analyzer: XapianNgramAnalyzer(), durable: false)
+        let summary = try indexer.index(paths: [plans])
+        try indexer.close()
+        #expect(summary.added == 2 && summary.failed == 0, "\(summary)")
+        #expect(Set(try indexed().map(\.section.document)) == ["a.txt", "sub/b.txt"])
+    }
+
     @Test("an edited schema rule reindexes unchanged files; a ranking edit does not")
     func schemaEdited() throws {
         // The shipped schema, loaded from elsewhere (its lexicon by absolute path).

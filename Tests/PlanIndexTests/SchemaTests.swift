@@ -46,6 +46,9 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "fields": {"title": {"prefix": "H"}}}"#, path: "$.fields.title.prefix", problem: "same prefix as $.fields.heading.prefix"),
         Bad(json: #"{"name": "x", "fields": {"title": {"prefix": ""}}}"#, path: "$.fields.title.prefix", problem: "same prefix as $.fields.body.prefix"),
         Bad(json: #"{"name": "x", "filters": {"heading": ""}}"#, path: "$.filters.heading", problem: "empty"),
+        Bad(json: #"{"name": "x", "extensions": ["txt", "."]}"#, path: "$.extensions[1]", problem: "not a file extension"),
+        Bad(json: #"{"name": "x", "extensions": ["*.txt"]}"#, path: "$.extensions[0]", problem: "not a file extension"),
+        Bad(json: #"{"name": "x", "extensions": ["tar.gz"]}"#, path: "$.extensions[0]", problem: "after its last dot"),
         Bad(json: #"{"name": "x""#, path: "$", problem: "not valid JSON"),
         Bad(json: #"["name"]"#, path: "$", problem: "expected an object"),
     ]
@@ -63,6 +66,15 @@ struct SchemaTests {
             #expect(error.path == c.path)
             #expect(error.problem.contains(c.problem), "\(error.problem)")
         }
+    }
+
+    @Test("an extension may be written with its dot", arguments: [
+        (#"["txt"]"#, ["txt"]), (#"[".txt", ".MD"]"#, ["txt", "MD"]), (#"[]"#, []),
+    ] as [(String, [String])])
+    func extensions(_ json: String, _ expected: [String]) throws {
+        let scratch = try Scratch()
+        try scratch.write("s.json", #"{"name": "x", "extensions": "# + json + "}")
+        #expect(try Schema.load(path: scratch.path + "/s.json").extensions == expected)
     }
 
     struct Edit: CustomTestStringConvertible, Sendable {

@@ -21,19 +21,30 @@ final class ConfinedWorker<Resource>: @unchecked Sendable {
     func run<T: Sendable>(renew: Bool = false, dispose: (@Sendable (Resource) -> Void)? = nil,
                           _ body: @escaping @Sendable (Resource) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            queue.async {
-                do {
-                    if renew, let old = self.resource {
-                        self.resource = nil
-                        dispose?(old)
-                    }
-                    if self.resource == nil { self.resource = try self.make() }
-                    guard let resource = self.resource else { throw DaemonError("resource unavailable") }
-                    continuation.resume(returning: try body(resource))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+            submit(renew: renew, dispose: dispose) { resource in
+                continuation.resume(with: Result { try body(resource.get()) })
             }
+        }
+    }
+
+    /// `run` without waiting: `work` runs on the resource's thread with the resource, or why it
+    /// could not be made, and answers its caller itself.
+    func submit(renew: Bool = false, dispose: (@Sendable (Resource) -> Void)? = nil,
+                _ work: @escaping @Sendable (Result<Resource, Error>) -> Void) {
+        queue.async {
+            if renew, let old = self.resource {
+                self.resource = nil
+                dispose?(old)
+            }
+            let made: Result<Resource, Error>
+            do {
+                if self.resource == nil { self.resource = try self.make() }
+                guard let resource = self.resource else { throw DaemonError("resource unavailable") }
+                made = .success(resource)
+            } catch {
+                made = .failure(error)
+            }
+            work(made)
         }
     }
 
@@ -65,9 +76,13 @@ final class ReaderPool: Sendable {
     /// older one is made again, with the new schema, synonyms and analyzer.
     let configuration = Atomic<Int>(0)
 
+    /// A request waiting for a reader, run on the reader whose index it is given.
+    private typealias Job = @Sendable (Int) -> Void
+
     private struct State {
         var idle: [Int]
-        var waiters: [CheckedContinuation<Int, Never>] = []
+        /// Requests waiting for a reader, oldest first.
+        var pending: [Job] = []
         /// The generation each reader last reopened at, and the configuration it was made with.
         var seen: [Int]
         var seenConfiguration: [Int]
@@ -80,8 +95,23 @@ final class ReaderPool: Sendable {
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (Searcher) throws -> T) async throws -> T {
-        let index = await acquire()
-        defer { release(index) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let job: Job = { index in self.execute(on: index, body, continuation) }
+            let idle: Int? = state.withLock { s in
+                if let i = s.idle.popLast() { return i }
+                s.pending.append(job)
+                return nil
+            }
+            if let idle { job(idle) }
+        }
+    }
+
+    /// Runs `body` on reader `index`'s thread and, still there, hands the reader to the next
+    /// waiting request. (A reader was handed on by the finished request's task, once scheduled
+    /// again: with two readers on two cores that wait left a core idle under load, and eight
+    /// clients got about a tenth fewer answers than with four readers.)
+    private func execute<T: Sendable>(on index: Int, _ body: @escaping @Sendable (Searcher) throws -> T,
+                                      _ continuation: CheckedContinuation<T, Error>) {
         let current = generation.load(ordering: .acquiring)
         let currentConfiguration = configuration.load(ordering: .acquiring)
         let (needsReopen, needsRemaking) = state.withLock { s in
@@ -91,32 +121,27 @@ final class ReaderPool: Sendable {
             }
             return (s.seen[index] != current, s.seenConfiguration[index] != currentConfiguration)
         }
-        return try await workers[index].run(renew: needsRemaking, dispose: { $0.close() }) { searcher in
-            if needsReopen, !needsRemaking { try searcher.reopen() }
-            return try body(searcher)
-        }
-    }
-
-    private func acquire() async -> Int {
-        await withCheckedContinuation { continuation in
-            let ready: Int? = state.withLock { s in
-                if let i = s.idle.popLast() { return i }
-                s.waiters.append(continuation)
-                return nil
+        workers[index].submit(renew: needsRemaking, dispose: { $0.close() }) { made in
+            let result = Result { () throws -> T in
+                let searcher = try made.get()
+                if needsReopen, !needsRemaking { try searcher.reopen() }
+                return try body(searcher)
             }
-            if let ready { continuation.resume(returning: ready) }
+            self.finished(index)
+            continuation.resume(with: result)
         }
     }
 
-    private func release(_ index: Int) {
-        let waiter: CheckedContinuation<Int, Never>? = state.withLock { s in
-            if s.waiters.isEmpty {
+    /// Reader `index` is free: the oldest waiting request takes it, or it waits.
+    private func finished(_ index: Int) {
+        let next: Job? = state.withLock { s in
+            if s.pending.isEmpty {
                 s.idle.append(index)
                 return nil
             }
-            return s.waiters.removeFirst()
+            return s.pending.removeFirst()
         }
-        waiter?.resume(returning: index)
+        next?(index)
     }
 
     func shutdown() async {

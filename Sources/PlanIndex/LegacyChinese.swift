@@ -59,7 +59,10 @@ enum LegacyChinese {
     static func decode(_ bytes: [UInt8]) -> Outcome {
         var best: Reading?
         for encoding in encodings {
-            guard let text = SourceReader.transcode(bytes, from: encoding) else { continue }
+            // A reading with C1 control characters is not the file's: no Chinese text has them, and
+            // glibc's BIG5 turns a lone 0x80 (Windows' €) into one, taking in what GB18030 refuses.
+            guard let text = SourceReader.transcode(bytes, from: encoding),
+                  !text.unicodeScalars.contains(where: { $0.value >= 0x80 && $0.value <= 0x9F }) else { continue }
             let reading = Reading(text: text, encoding: encoding)
             if best.map({ reading.share > $0.share }) ?? true { best = reading }
         }

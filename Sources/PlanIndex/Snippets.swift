@@ -41,13 +41,18 @@ struct Highlighter {
         kept.reserveCapacity(scalars.count)
         keptOrigin.reserveCapacity(scalars.count)
         spaceBefore.reserveCapacity(scalars.count)
-        var space = false
-        for (scalar, offset) in zip(scalars, origin) {
-            if scalar == " " { space = true; continue }
+        var spaces = 0
+        for (i, (scalar, offset)) in zip(scalars, origin).enumerated() {
+            if scalar == " " { spaces += 1; continue }
+            // One space before a group of exactly three digits, after a digit, is inside a number
+            // written in groups (845 000), which the analyzer reads as one: not a token's edge.
+            let inNumber = spaces == 1 && kept.last.map(Self.isDigit) == true
+                && i + 2 < scalars.count && Self.isDigit(scalar) && Self.isDigit(scalars[i + 1]) && Self.isDigit(scalars[i + 2])
+                && (i + 3 == scalars.count || !Self.isDigit(scalars[i + 3]))
             kept.append(scalar)
             keptOrigin.append(offset)
-            spaceBefore.append(space)
-            space = false
+            spaceBefore.append(spaces > 0 && !inNumber)
+            spaces = 0
         }
         return Normalized(scalars: kept, origin: keptOrigin, spaceBefore: spaceBefore)
     }
@@ -55,8 +60,11 @@ struct Highlighter {
     /// A Latin letter or digit, as normalising leaves them (lower case, half width).
     @inline(__always)
     static func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {
-        (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x61 && s.value <= 0x7A)
+        isDigit(s) || (s.value >= 0x61 && s.value <= 0x7A)
     }
+
+    @inline(__always)
+    static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 0x30 && s.value <= 0x39 }
 
     func matches(of needles: Needles, in text: Normalized) -> [Range<Int>] {
         guard !needles.scalars.isEmpty else { return [] }

@@ -176,14 +176,15 @@ struct DaemonTests {
         #expect(try c.readResponse() == nil)
     }
 
+    /// 300 sections of about 1 KB, all holding 妇女: a page of them with text is about 400 KB.
+    static let bigPlan = (1...300).map { " \($0).1 \(String(repeating: "妇女参与贸易和可持续发展。", count: 25)) \n\n" }.joined()
+
     @Test("an answer larger than the socket's buffers still arrives whole after a half-close")
     func largeAnswerAfterHalfClose() throws {
-        // 300 sections of about 1 KB each: one page of them with text is far larger than what a
-        // Unix socket buffers, so the daemon still holds most of the answer when the client's end
-        // of input arrives (the daemon used to close then, cutting the answer off mid-line).
-        let paragraph = String(repeating: "妇女参与贸易和可持续发展。", count: 25)
-        let big = (1...300).map { " \($0).1 \(paragraph) \n\n" }.joined()
-        let d = try DaemonHarness(extraPlans: ["big.txt": big])
+        // One page of the big plan with text is far larger than what a Unix socket buffers, so
+        // the daemon still holds most of the answer when the client's end of input arrives (the
+        // daemon used to close then, cutting the answer off mid-line).
+        let d = try DaemonHarness(extraPlans: ["big.txt": Self.bigPlan])
         defer { d.stopAndCollectLog() }
         let c = try RawClient(d.socket)
         try c.send(#"{"id":1,"method":"search","params":{"query":"妇女","limit":400,"with_text":true,"fold_copies":false}}"# + "\n")
@@ -197,9 +198,7 @@ struct DaemonTests {
 
     @Test("asked to stop, the daemon does not wait forever for a client that stopped reading")
     func stopWithStalledClient() throws {
-        let paragraph = String(repeating: "妇女参与贸易和可持续发展。", count: 25)
-        let big = (1...300).map { " \($0).1 \(paragraph) \n\n" }.joined()
-        let d = try DaemonHarness(extraPlans: ["big.txt": big])
+        let d = try DaemonHarness(extraPlans: ["big.txt": Self.bigPlan])
         let c = try RawClient(d.socket)
         var small: Int32 = 4096
         setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))

@@ -14,6 +14,15 @@ struct WatchTests {
         return nil
     }
 
+    /// When the daemon logged a reindex (to the second).
+    static func reindexTimes(in log: String) -> [Date] {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return log.split(separator: "\n").filter { $0.contains("reindexed") }.compactMap {
+            formatter.date(from: String($0.split(separator: " ").first ?? ""))
+        }
+    }
+
     @Test("added, saved-by-rename, deleted files and new directories are picked up; no reindex loop")
     func watching() throws {
         let d = try DaemonHarness(extraArguments: ["--watch"])
@@ -44,11 +53,7 @@ struct WatchTests {
         let quietSince = Date()
         Thread.sleep(forTimeInterval: 2.5)
         let log = d.stopAndCollectLog()
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        let reindexTimes = log.split(separator: "\n").filter { $0.contains("reindexed") }.compactMap {
-            formatter.date(from: String($0.split(separator: " ").first ?? ""))
-        }
+        let reindexTimes = Self.reindexTimes(in: log)
         #expect(reindexTimes.count >= 4)
         #expect(reindexTimes.allSatisfy { $0 < quietSince.addingTimeInterval(1) }, "a reindex after the changes settled: \(reindexTimes)")
         #expect(log.contains("watching"))
@@ -98,12 +103,7 @@ struct WatchTests {
             Thread.sleep(forTimeInterval: 0.5)
         }
         Thread.sleep(forTimeInterval: 1.0)
-        let log = d.stopAndCollectLog()
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        let late = log.split(separator: "\n").filter { $0.contains("reindexed") }.compactMap {
-            formatter.date(from: String($0.split(separator: " ").first ?? ""))
-        }.filter { $0 > quietSince }
+        let late = Self.reindexTimes(in: d.stopAndCollectLog()).filter { $0 > quietSince }
         #expect(late.isEmpty, "edits in the folder moved aside started reindexes: \(late)")
     }
 }

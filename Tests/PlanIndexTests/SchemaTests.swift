@@ -271,6 +271,18 @@ struct SourceReaderTests {
         }
     }
 
+    @Test("a byte no Chinese encoding reads as text (Windows' € as 0x80) is refused, not read as a Big5 control")
+    func lone0x80() throws {
+        let s = try Scratch()
+        try s.writeBytes("plan.txt", Array("Total: 100".utf8) + [0x80, 0x0A])
+        do {
+            let decoded = try SourceReader().read(s.path + "/plan.txt")
+            Issue.record("read as \(decoded.transcodedFrom ?? "UTF-8"): \(decoded.text.debugDescription)")
+        } catch {
+            #expect(error.reason == .badEncoding)
+        }
+    }
+
     /// `text` as a file in `encoding` would hold it, by glibc's iconv (what reads it back).
     static func encode(_ text: String, to encoding: String) -> [UInt8]? {
         let converter = iconv_open(encoding, "UTF-8")

@@ -38,9 +38,9 @@ let hasTcpsrv = FileManager.default.isExecutableFile(atPath: "/usr/bin/xapian-tc
 
 @Suite("Remote databases through xapian-tcpsrv and xapian-progsrv", .enabled(if: hasTcpsrv))
 struct RemoteTests {
-    @Test("search a remote shard; a dead server is a network error, not a crash")
-    func tcp() throws {
-        let directory = try TemporaryDirectory()
+    /// xapian-tcpsrv serving the fixtures on a free loopback port (kill it with `killTree`), and
+    /// a database connected to it once it listens (nil if it never did).
+    func served(in directory: TemporaryDirectory, timeout: Duration = .seconds(2)) throws -> (server: Process, port: Int, db: Database?) {
         try writeFixtures(at: directory.database())
         let port = freePort()
         let server = Process()
@@ -49,12 +49,19 @@ struct RemoteTests {
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { if server.isRunning { killTree(server.processIdentifier); server.waitUntilExit() } }
         var remote: Database?
         for _ in 0..<100 where remote == nil {
-            remote = try? Database(remoteHost: "127.0.0.1", port: port)
+            remote = try? Database(remoteHost: "127.0.0.1", port: port, timeout: timeout)
             if remote == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
+        return (server, port, remote)
+    }
+
+    @Test("search a remote shard; a dead server is a network error, not a crash")
+    func tcp() throws {
+        let directory = try TemporaryDirectory()
+        let (server, port, remote) = try served(in: directory)
+        defer { if server.isRunning { killTree(server.processIdentifier); server.waitUntilExit() } }
         let db = try #require(remote)
         #expect(Set(ids(try db.search(phrase("贸易中心")))) == ["s1", "s2"])
         killTree(server.processIdentifier)
@@ -70,20 +77,8 @@ struct RemoteTests {
     @Test("a server that stops answering is a timeout after the time given, not a wait without end")
     func silentServer() throws {
         let directory = try TemporaryDirectory()
-        try writeFixtures(at: directory.database())
-        let port = freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/xapian-tcpsrv")
-        server.arguments = ["--interface", "127.0.0.1", "--port", "\(port)", directory.database()]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, _, remote) = try served(in: directory, timeout: .milliseconds(300))
         defer { if server.isRunning { killTree(server.processIdentifier); server.waitUntilExit() } }
-        var remote: Database?
-        for _ in 0..<100 where remote == nil {
-            remote = try? Database(remoteHost: "127.0.0.1", port: port, timeout: .milliseconds(300))
-            if remote == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
         let db = try #require(remote)
         #expect(!ids(try db.search(phrase("贸易中心"))).isEmpty)
         // A hung host: the server and the child serving this connection stop, the connection stays.

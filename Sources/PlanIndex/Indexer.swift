@@ -175,9 +175,9 @@ public final class Indexer {
                 // A file indexed before and given again after it was deleted, or a deleted folder
                 // whose own folder is still there (reindex plans/d1 after rm -rf plans/d1): what
                 // was indexed from it goes. (Only the shard holding a document finds its record.)
-                let parent = (absolute as NSString).deletingLastPathComponent
+                let parentThere = FileManager.default.fileExists(atPath: (absolute as NSString).deletingLastPathComponent)
                 let gone = records.values.filter { record in
-                    record.file == absolute || (record.file.hasPrefix(absolute + "/") && FileManager.default.fileExists(atPath: parent))
+                    record.file == absolute || (parentThere && record.file.hasPrefix(absolute + "/"))
                 }
                 if !gone.isEmpty {
                     for record in gone {

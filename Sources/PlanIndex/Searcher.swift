@@ -724,9 +724,9 @@ public final class Searcher {
     /// the list reaches the page's end or a pool holds every section the seeds match. So a page
     /// never repeats a hit shown on another, and `estimatedMatches` (the first body seed's
     /// estimate, at least the first round's hits; their number when that round held every
-    /// match) is the same on every page. (Sizing one pool per page
-    /// let a later page's larger pool rank newcomers among hits already shown: one question
-    /// paged in tens repeated a section up to three times.)
+    /// match) is the same on every page. (Sizing one pool per page let a later page's larger
+    /// pool rank newcomers among hits already shown: one question paged in tens repeated a
+    /// section up to three times.)
     func rankedFromSeeds(_ query: Query, seeds: [Query], options: SearchOptions) throws -> SearchResults {
         guard options.sort == .relevance, options.collapse == nil, options.limit > 0, !seeds.isEmpty else {
             return try ranked(query, options: options)

@@ -23,7 +23,8 @@ public struct IndexLayout: Sendable {
     /// 3: a line is a heading by its indent alone only if it reads as one (no clauses, figures
     ///    or bullets).
     /// 4: a title found in page headers when the first lines do not name the document.
-    static let sectioningVersion = 4
+    /// 5: the heading path as a value (for `ranking.heading_factors`).
+    static let sectioningVersion = 5
 
     /// Positions between fields, so that no phrase can match across a field boundary.
     static let fieldGap: UInt32 = 100

@@ -111,6 +111,9 @@ public struct Schema: Sendable {
         /// The section's copy key (``CopyKey``): sections with the same text share it, and
         /// search shows them as one hit.
         public var copy: UInt32
+        /// The section's heading path (whitespace removed, joined by U+001F), for
+        /// `ranking.headingFactors`.
+        public var heading: UInt32 = 5
     }
 
     public struct YearRule: Sendable {
@@ -134,6 +137,11 @@ public struct Schema: Sendable {
         /// A section's weight is multiplied by 1 - listPenalty × (1 - its prose share): table
         /// rows and lists of titles rank below the paragraphs that discuss the same words.
         public var listPenalty: Double
+        /// Weight factors by heading name (whitespace removed): a section with one of these in
+        /// its heading path has its weight multiplied by the factor (by each, when several), so
+        /// catalogues that name everything (deliverables, lists of resolutions) rank below the
+        /// narrative that discusses the same words.
+        public var headingFactors: [String: Double] = [:]
     }
 }
 

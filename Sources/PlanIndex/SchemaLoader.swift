@@ -148,8 +148,9 @@ extension Schema {
             values.order = UInt32(try v.int("order", in: 0...1_000) ?? Int(values.order))
             values.prose = UInt32(try v.int("prose", in: 0...1_000) ?? Int(values.prose))
             values.copy = UInt32(try v.int("copy", in: 0...1_000) ?? Int(values.copy))
+            values.heading = UInt32(try v.int("heading", in: 0...1_000) ?? Int(values.heading))
             try v.rejectUnknownKeys()
-            if Set([values.document, values.year, values.order, values.prose, values.copy]).count != 5 {
+            if Set([values.document, values.year, values.order, values.prose, values.copy, values.heading]).count != 6 {
                 throw SchemaError(file: file, path: "$.values", problem: "value slots must be distinct")
             }
         }
@@ -189,6 +190,17 @@ extension Schema {
             ranking.headingBoost = try r.double("heading_boost", in: 0...100) ?? ranking.headingBoost
             ranking.titleBoost = try r.double("title_boost", in: 0...100) ?? ranking.titleBoost
             ranking.listPenalty = try r.double("list_penalty", in: 0...1) ?? ranking.listPenalty
+            if var factors = try r.object("heading_factors") {
+                for name in factors.object.keys.sorted() {
+                    let key = name.filter { !$0.isWhitespace }
+                    guard !key.isEmpty else { throw factors.error(name, "a heading name must not be empty") }
+                    guard ranking.headingFactors[key] == nil else {
+                        throw factors.error(name, "the same heading as another key once whitespace is removed")
+                    }
+                    ranking.headingFactors[key] = try factors.double(name, in: 0.01...10)
+                }
+                try factors.rejectUnknownKeys()
+            }
             try r.rejectUnknownKeys()
         }
 

@@ -576,18 +576,21 @@ public final class Searcher {
 
     /// Whether the best hits are reordered (the list penalty) or have copies folded.
     private func rerankApplies(_ options: SearchOptions) -> Bool {
-        (schema.ranking.listPenalty > 0 || foldingCopies) && options.sort == .relevance
+        (schema.ranking.listPenalty > 0 || !schema.ranking.headingFactors.isEmpty || foldingCopies) && options.sort == .relevance
             && options.offset < Self.rerankDepth && options.limit > 0
     }
 
-    /// What the rerank reads of a section: its prose share (the list penalty) and its copy key
-    /// (folding), both stored as values.
+    /// What the rerank reads of a section: its prose share (the list penalty), its heading
+    /// path (the heading factors) and its copy key (folding), all stored as values.
     struct RerankFacts {
         enum CopyKey: Hashable {
             case hash(UInt64)  // CopyKey.of's sixteen hex digits, held as their number
             case text(String)  // any other key
         }
         var prose: Double?
+        /// `ranking.heading_factors` for the section's heading path (1 when none applies, or
+        /// for a section indexed before the path was stored).
+        var headingFactor: Double = 1
         var copy: CopyKey?
     }
 
@@ -603,7 +606,8 @@ public final class Searcher {
     private func rerankFacts(_ hits: [Hit]) throws -> [UInt32: RerankFacts] {
         var facts: [UInt32: RerankFacts] = [:]
         facts.reserveCapacity(hits.count)
-        let slots = [schema.values.prose, schema.values.copy]
+        let factors = schema.ranking.headingFactors
+        let slots = [schema.values.prose, schema.values.copy] + (factors.isEmpty ? [] : [schema.values.heading])
         for hit in hits {
             if let known = rerankFactsCache[hit.documentID] {
                 facts[hit.documentID] = known
@@ -611,7 +615,8 @@ public final class Searcher {
             }
             let values = try database.values(hit.documentID, slots: slots, assumeValid: true)
             let key = values[schema.values.copy].map { String(decoding: $0, as: UTF8.self) }
-            var read = RerankFacts(prose: values[schema.values.prose].map(SortableNumber.decode))
+            var read = RerankFacts(prose: values[schema.values.prose].map(SortableNumber.decode),
+                                   headingFactor: values[schema.values.heading].map { HeadingFactors.factor(of: $0, in: factors) } ?? 1)
             if let key, !key.isEmpty {
                 read.copy = key.utf8.count == 16 ? UInt64(key, radix: 16).map { .hash($0) } ?? .text(key) : .text(key)
             }
@@ -657,7 +662,7 @@ public final class Searcher {
                 var hit = hit
                 // A section indexed before the measure existed has no value: no penalty.
                 let prose = facts[hit.documentID]?.prose.map { min(1, max(0, $0)) } ?? 1
-                hit.weight *= 1 - penalty * (1 - prose)
+                hit.weight *= (1 - penalty * (1 - prose)) * (facts[hit.documentID]?.headingFactor ?? 1)
                 return hit
             }
             // Ties keep Xapian's order (Swift's sort is not promised to be stable).

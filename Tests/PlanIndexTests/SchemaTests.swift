@@ -11,6 +11,34 @@ struct SchemaTests {
         #expect(plan.name == "un-plan")
         #expect(plan.headings.count >= 6)
         #expect(try loadSchema("plain-text").headings.isEmpty)
+        #expect(plan.ranking.headingFactors["应交付产出"] == 0.8)
+    }
+
+    struct FactorCase: CustomTestStringConvertible, Sendable {
+        var heading: [String]
+        var factor: Double
+        var testDescription: String { heading.joined(separator: " > ") }
+    }
+
+    static let factorCases: [FactorCase] = [
+        FactorCase(heading: [], factor: 1),
+        FactorCase(heading: ["第二章", "方案 10", "战略"], factor: 1),
+        FactorCase(heading: ["第二章", "方案 10", "应交付产出"], factor: 0.8),
+        // Matched without whitespace, as PDF extraction spaces some headings.
+        FactorCase(heading: ["第二章", "应交付 产出"], factor: 0.8),
+        // Matched as a whole heading, not inside a longer one.
+        FactorCase(heading: ["第二章", "实质性应交付产出"], factor: 1),
+        // Several named headings multiply; one named twice counts once.
+        FactorCase(heading: ["大会决议", "应交付产出"], factor: 0.4),
+        FactorCase(heading: ["应交付产出", "应交付产出"], factor: 0.8),
+    ]
+
+    @Test("a heading path's factor is the product of the named headings in it", arguments: factorCases)
+    func headingFactor(_ c: FactorCase) {
+        let factors = ["应交付产出": 0.8, "大会决议": 0.5]
+        let stored = Array(HeadingFactors.key(c.heading).utf8)
+        #expect(abs(HeadingFactors.factor(of: stored, in: factors) - c.factor) < 1e-9)
+        #expect(HeadingFactors.factor(of: stored, in: [:]) == 1)
     }
 
     struct Bad: CustomTestStringConvertible, Sendable {
@@ -34,6 +62,13 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "analyzer": {"lexicons": ["missing.txt"]}}"#, path: "$.analyzer.lexicons[0]", problem: "no readable file"),
         Bad(json: #"{"name": "x", "values": {"document": 1, "year": 1}}"#, path: "$.values", problem: "distinct"),
         Bad(json: #"{"name": "x", "values": {"copy": 3}}"#, path: "$.values", problem: "distinct"),
+        Bad(json: #"{"name": "x", "values": {"heading": 4}}"#, path: "$.values", problem: "distinct"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": ["应交付产出"]}}"#, path: "$.ranking.heading_factors", problem: "expected an object"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"应交付产出": "0.8"}}}"#, path: "$.ranking.heading_factors.应交付产出", problem: "a number"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"应交付产出": 0}}}"#, path: "$.ranking.heading_factors.应交付产出", problem: "between"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": {" ": 0.8}}}"#, path: "$.ranking.heading_factors. ", problem: "must not be empty"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"应交付产出": 0.8, "应交付 产出": 0.9}}}"#,
+            path: "$.ranking.heading_factors.应交付产出", problem: "same heading as another key"),
         Bad(json: #"{"name": "x", "blocks": [{"kind": "table"}]}"#, path: "$.blocks[0].start", problem: "required"),
         // Fields and filters write terms into one space: a filter with a field's prefix made
         // deleting one document's sections delete others' too.
@@ -91,6 +126,9 @@ struct SchemaTests {
              json: "{\n  \"ranking\": { \"b\": 0.5 },\n  \"noise\": [ { \"pattern\": \"^https?://\", \"name\": \"url\" } ],\n  \"name\": \"x\"\n}", reindexes: false),
         Edit(name: "a ranking parameter (searching alone reads it)",
              json: #"{"name": "x", "noise": [{"name": "url", "pattern": "^https?://"}], "ranking": {"b": 0.7}}"#, reindexes: false),
+        Edit(name: "heading factors (read at search time from the stored heading path)",
+             json: #"{"name": "x", "noise": [{"name": "url", "pattern": "^https?://"}], "ranking": {"b": 0.5, "heading_factors": {"应交付产出": 0.8}}}"#,
+             reindexes: false),
         Edit(name: "a description", json: #"{"name": "x", "description": "d", "noise": [{"name": "url", "pattern": "^https?://"}], "ranking": {"b": 0.5}}"#,
              reindexes: false),
         Edit(name: "a noise rule", json: #"{"name": "x", "noise": [{"name": "url", "pattern": "^https?://\\S+$"}], "ranking": {"b": 0.5}}"#,

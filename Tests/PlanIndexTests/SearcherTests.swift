@@ -383,6 +383,60 @@ final class ListPenaltyTests {
     }
 }
 
+@Suite("Sections under catalogue headings rank below the narrative (ranking.heading_factors)")
+final class HeadingFactorTests {
+    let scratch: Scratch
+    let schema: Schema
+
+    init() throws {
+        scratch = try Scratch()
+        // The deliverables entry is short, so BM25 alone ranks it above the paragraph that
+        // says what the service is.
+        try scratch.write("plans/a.txt", """
+        战略
+         1.1 国贸中心将通过全球贸易服务台这一多机构倡议，帮助中小微企业获取贸易信息，并与贸发会议和世贸组织开展协作。 \n
+        应交付产出
+         1.2 数据库：全球贸易服务台、贸易地图。 \n
+        """)
+        var other = ""
+        for n in 1...200 { other += " \(n). 电子平台第\(n)次报告，介绍平台和服务。 \n\n" }
+        try scratch.write("plans/other.txt", other)
+        schema = try loadSchema("un-plan")
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
+                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+    }
+
+    /// A searcher over the same index with other factors: they are read at search time only.
+    func searcher(factors: [String: Double]) throws -> Searcher {
+        var schema = schema
+        schema.ranking.headingFactors = factors
+        schema.ranking.listPenalty = 0  // the factor alone decides here
+        return try Searcher(databasePath: scratch.path + "/db", schema: schema,
+                            analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+    }
+
+    @Test("the deliverables entry comes first by BM25 alone and second with its heading's factor",
+          arguments: ["\"全球贸易服务台\"", "全球贸易服务台", "全球 贸易 服务台"])
+    func order(_ query: String) throws {
+        let plain = try searcher(factors: [:]).search(SearchParams(query: query))
+        let factored = try searcher(factors: ["应交付产出": 0.8]).search(SearchParams(query: query))
+        #expect(plain.hits.map(\.para) == ["1.2", "1.1"])
+        #expect(factored.hits.map(\.para) == ["1.1", "1.2"])
+        #expect(factored.hits.last?.heading == ["应交付产出"])
+        // The factor moves the hit; it does not drop it, and scores stay in order.
+        #expect(factored.total == plain.total)
+        #expect(factored.hits.map(\.score) == factored.hits.map(\.score).sorted(by: >))
+    }
+
+    @Test("a factor above 1 raises a heading's sections")
+    func boost() throws {
+        let raised = try searcher(factors: ["战略": 0.5, "应交付产出": 3]).search(SearchParams(query: "全球贸易服务台"))
+        #expect(raised.hits.map(\.para) == ["1.2", "1.1"])
+    }
+}
+
 @Suite("A quoted phrase is weighed by its words, not only by its characters")
 struct PhraseWeightTests {
     @Test("the section that repeats the phrase's rare word outranks one that repeats a common word sharing its characters")

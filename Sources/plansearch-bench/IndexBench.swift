@@ -21,6 +21,9 @@ struct IndexBench: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Option(help: "Run only this build (ours, parallel, shards or baseline) and print its times: for profiling one build.")
+    var only: String?
+
     struct Build: Encodable {
         var mb_per_s: Double
         var seconds: Double
@@ -57,6 +60,20 @@ struct IndexBench: ParsableCommand {
         let bytes = BenchSupport.textBytes(documents)
         let ours = try AnalyzerChoice.plansearch.make(for: schema)
         let baseline = XapianNgramAnalyzer()
+        if let only {
+            for _ in 0..<runs {
+                let r: Build
+                switch only {
+                case "ours": r = try build(documents, schema, ours, parallel: false, bytes: bytes)
+                case "parallel": r = try build(documents, schema, ours, parallel: true, bytes: bytes)
+                case "shards": r = try buildShards(documents, schema, ours, shards: 2, bytes: bytes)
+                case "baseline": r = try build(documents, schema, baseline, parallel: false, bytes: bytes)
+                default: throw ValidationError("--only takes ours, parallel, shards or baseline, not \(only)")
+                }
+                print(String(format: "%@: %.3f s (cpu %.3f s), %.2f MB/s", only as NSString, r.seconds, r.cpu_seconds, r.mb_per_s))
+            }
+            return
+        }
         var results: [String: [Build]] = [:]
         for _ in 0..<runs {
             results["baseline", default: []].append(try build(documents, schema, baseline, parallel: false, bytes: bytes))

@@ -1,14 +1,22 @@
 /// `ranking.heading_factors`: a section's weight multiplied by the factor of each heading in its
 /// path that the schema names. The path is stored as a value at index time and the factors are
-/// looked up at search time, so editing them needs no reindex.
+/// looked up at search time, so editing them re-splits nothing.
 enum HeadingFactors {
-    /// Separates the path's headings in the stored value (a control character no heading holds).
+    /// Separates the path's headings in the stored value (a control character; schema keys
+    /// may not hold one, and headings have it taken out).
     static let separator: UInt8 = 0x1F
 
-    /// The stored form of a heading path: each heading without whitespace (PDF extraction puts
-    /// spaces in some headings and not in others), joined by `separator`.
-    static func key(_ heading: [String]) -> String {
-        heading.map { $0.filter { !$0.isWhitespace } }.joined(separator: "\u{1F}")
+    /// The stored form of a section's heading path: each heading, and each title that followed
+    /// one on its next line, folded as heading filter terms are (``IndexLayout/foldHeading``:
+    /// case, width and whitespace), joined by `separator`.
+    static func key(_ section: Section) -> String {
+        key(heading: section.heading, titles: section.headingTitles)
+    }
+
+    static func key(heading: [String], titles: [String]) -> String {
+        (heading + titles.filter { !$0.isEmpty })
+            .map { IndexLayout.foldHeading($0).filter { $0 != "\u{1F}" } }
+            .joined(separator: "\u{1F}")
     }
 
     /// The product of the factors of the headings in a stored path (each heading once); 1 when

@@ -111,8 +111,8 @@ public struct Schema: Sendable {
         /// The section's copy key (``CopyKey``): sections with the same text share it, and
         /// search shows them as one hit.
         public var copy: UInt32
-        /// The section's heading path (whitespace removed, joined by U+001F), for
-        /// `ranking.headingFactors`.
+        /// The section's heading path (``HeadingFactors/key(_:)``), for `ranking.headingFactors`.
+        /// When a schema leaves it out: 5, or the first slot from 5 on that no other value uses.
         public var heading: UInt32 = 5
     }
 
@@ -137,7 +137,7 @@ public struct Schema: Sendable {
         /// A section's weight is multiplied by 1 - listPenalty × (1 - its prose share): table
         /// rows and lists of titles rank below the paragraphs that discuss the same words.
         public var listPenalty: Double
-        /// Weight factors by heading name (whitespace removed): a section with one of these in
+        /// Weight factors by heading name (folded as heading filters are): a section with one of these in
         /// its heading path has its weight multiplied by the factor (by each, when several), so
         /// catalogues that name everything (deliverables, lists of resolutions) rank below the
         /// narrative that discusses the same words.

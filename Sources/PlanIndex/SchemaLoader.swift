@@ -148,10 +148,22 @@ extension Schema {
             values.order = UInt32(try v.int("order", in: 0...1_000) ?? Int(values.order))
             values.prose = UInt32(try v.int("prose", in: 0...1_000) ?? Int(values.prose))
             values.copy = UInt32(try v.int("copy", in: 0...1_000) ?? Int(values.copy))
-            values.heading = UInt32(try v.int("heading", in: 0...1_000) ?? Int(values.heading))
+            let others = [values.document, values.year, values.order, values.prose, values.copy]
+            if let heading = try v.int("heading", in: 0...1_000) {
+                values.heading = UInt32(heading)
+            } else {
+                // `heading` came later than the others: a schema that gave one of them slot 5
+                // before it existed keeps loading, with the heading path in the first free slot.
+                values.heading = (UInt32(5)...).first { !others.contains($0) } ?? 5
+            }
             try v.rejectUnknownKeys()
-            if Set([values.document, values.year, values.order, values.prose, values.copy, values.heading]).count != 6 {
-                throw SchemaError(file: file, path: "$.values", problem: "value slots must be distinct")
+            let named = [("document", values.document), ("year", values.year), ("order", values.order),
+                         ("prose", values.prose), ("copy", values.copy), ("heading", values.heading)]
+            for (i, (name, slot)) in named.enumerated() {
+                if let other = named[..<i].first(where: { $0.1 == slot }) {
+                    throw SchemaError(file: file, path: "$.values",
+                                      problem: "value slots must be distinct: \(other.0) and \(name) are both \(slot)")
+                }
             }
         }
 
@@ -192,12 +204,20 @@ extension Schema {
             ranking.listPenalty = try r.double("list_penalty", in: 0...1) ?? ranking.listPenalty
             if var factors = try r.object("heading_factors") {
                 for name in factors.object.keys.sorted() {
-                    let key = name.filter { !$0.isWhitespace }
+                    // Folded as heading filter terms are (case, width, whitespace), as the
+                    // stored heading path is.
+                    let key = IndexLayout.foldHeading(name)
                     guard !key.isEmpty else { throw factors.error(name, "a heading name must not be empty") }
-                    guard ranking.headingFactors[key] == nil else {
-                        throw factors.error(name, "the same heading as another key once whitespace is removed")
+                    guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                        throw factors.error(name, "a heading name cannot hold control characters")
                     }
-                    ranking.headingFactors[key] = try factors.double(name, in: 0.01...10)
+                    guard ranking.headingFactors[key] == nil else {
+                        throw factors.error(name, "the same heading as another key once case, width and whitespace are folded")
+                    }
+                    guard let factor = try factors.double(name, in: 0.01...10) else {
+                        throw factors.error(name, "expected a number")
+                    }
+                    ranking.headingFactors[key] = factor
                 }
                 try factors.rejectUnknownKeys()
             }

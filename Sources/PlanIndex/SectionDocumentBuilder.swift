@@ -62,7 +62,7 @@ public struct SectionDocumentBuilder: Sendable {
         doc.setValue(number: Double(section.ordinal), slot: schema.values.order)
         doc.setValue(number: ProseShare.of(section.text), slot: schema.values.prose)
         doc.setValue(CopyKey.of(section), slot: schema.values.copy)
-        doc.setValue(HeadingFactors.key(section.heading), slot: schema.values.heading)
+        doc.setValue(HeadingFactors.key(section), slot: schema.values.heading)
 
         let stored = StoredSection(section: section, title: document.title, file: document.file)
         doc.data = stored.encoded()

@@ -12,10 +12,20 @@ struct SchemaTests {
         #expect(plan.headings.count >= 6)
         #expect(try loadSchema("plain-text").headings.isEmpty)
         #expect(plan.ranking.headingFactors["应交付产出"] == 0.8)
+        #expect(plan.values.heading == 5)
+    }
+
+    @Test("a schema that gave slot 5 to another value before the heading path existed still loads")
+    func headingSlotDefault() throws {
+        let scratch = try Scratch()
+        try scratch.write("old.json", #"{"name": "x", "values": {"copy": 5, "prose": 6}}"#)
+        let schema = try Schema.load(path: scratch.path + "/old.json")
+        #expect(schema.values.heading == 7)  // the first slot from 5 on that none uses
     }
 
     struct FactorCase: CustomTestStringConvertible, Sendable {
         var heading: [String]
+        var titles: [String] = []
         var factor: Double
         var testDescription: String { heading.joined(separator: " > ") }
     }
@@ -31,12 +41,17 @@ struct SchemaTests {
         // Several named headings multiply; one named twice counts once.
         FactorCase(heading: ["大会决议", "应交付产出"], factor: 0.4),
         FactorCase(heading: ["应交付产出", "应交付产出"], factor: 0.8),
+        // Folded as heading filters are: case and width.
+        FactorCase(heading: ["Part A", "DELIVERABLES"], factor: 0.9),
+        FactorCase(heading: ["Ｄｅｌｉｖｅｒａｂｌｅｓ"], factor: 0.9),
+        // A title on the line after a heading counts as the heading does.
+        FactorCase(heading: ["第二章", "次级方案 6"], titles: ["", "大会决议"], factor: 0.5),
     ]
 
     @Test("a heading path's factor is the product of the named headings in it", arguments: factorCases)
     func headingFactor(_ c: FactorCase) {
-        let factors = ["应交付产出": 0.8, "大会决议": 0.5]
-        let stored = Array(HeadingFactors.key(c.heading).utf8)
+        let factors = ["应交付产出": 0.8, "大会决议": 0.5, "deliverables": 0.9]
+        let stored = Array(HeadingFactors.key(heading: c.heading, titles: c.titles).utf8)
         #expect(abs(HeadingFactors.factor(of: stored, in: factors) - c.factor) < 1e-9)
         #expect(HeadingFactors.factor(of: stored, in: [:]) == 1)
     }
@@ -62,11 +77,16 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "analyzer": {"lexicons": ["missing.txt"]}}"#, path: "$.analyzer.lexicons[0]", problem: "no readable file"),
         Bad(json: #"{"name": "x", "values": {"document": 1, "year": 1}}"#, path: "$.values", problem: "distinct"),
         Bad(json: #"{"name": "x", "values": {"copy": 3}}"#, path: "$.values", problem: "distinct"),
-        Bad(json: #"{"name": "x", "values": {"heading": 4}}"#, path: "$.values", problem: "distinct"),
+        Bad(json: #"{"name": "x", "values": {"heading": 4}}"#, path: "$.values", problem: "distinct: copy and heading are both 4"),
+        Bad(json: #"{"name": "x", "values": {"copy": 5, "heading": 5}}"#, path: "$.values", problem: "copy and heading are both 5"),
         Bad(json: #"{"name": "x", "ranking": {"heading_factors": ["应交付产出"]}}"#, path: "$.ranking.heading_factors", problem: "expected an object"),
         Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"应交付产出": "0.8"}}}"#, path: "$.ranking.heading_factors.应交付产出", problem: "a number"),
         Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"应交付产出": 0}}}"#, path: "$.ranking.heading_factors.应交付产出", problem: "between"),
         Bad(json: #"{"name": "x", "ranking": {"heading_factors": {" ": 0.8}}}"#, path: "$.ranking.heading_factors. ", problem: "must not be empty"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"应交付产出": null}}}"#, path: "$.ranking.heading_factors.应交付产出", problem: "a number"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"a\u001fb": 0.8}}}"#, path: "$.ranking.heading_factors.a\u{1F}b", problem: "control characters"),
+        Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"Deliverables": 0.8, "ＤＥＬＩＶＥＲＡＢＬＥＳ": 0.9}}}"#,
+            path: "$.ranking.heading_factors.ＤＥＬＩＶＥＲＡＢＬＥＳ", problem: "same heading as another key"),
         Bad(json: #"{"name": "x", "ranking": {"heading_factors": {"应交付产出": 0.8, "应交付 产出": 0.9}}}"#,
             path: "$.ranking.heading_factors.应交付产出", problem: "same heading as another key"),
         Bad(json: #"{"name": "x", "blocks": [{"kind": "table"}]}"#, path: "$.blocks[0].start", problem: "required"),

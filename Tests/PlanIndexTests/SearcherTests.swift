@@ -432,8 +432,17 @@ final class HeadingFactorTests {
 
     @Test("a factor above 1 raises a heading's sections")
     func boost() throws {
-        let raised = try searcher(factors: ["战略": 0.5, "应交付产出": 3]).search(SearchParams(query: "全球贸易服务台"))
-        #expect(raised.hits.map(\.para) == ["1.2", "1.1"])
+        let raised = try searcher(factors: ["战略": 2]).search(SearchParams(query: "全球贸易服务台"))
+        #expect(raised.hits.map(\.para) == ["1.1", "1.2"])
+    }
+
+    @Test("a question's hits are reordered too")
+    func question() throws {
+        let query = SearchParams(query: "全球贸易服务台是什么")
+        let plain = try searcher(factors: [:]).search(query)
+        let factored = try searcher(factors: ["应交付产出": 0.8]).search(query)
+        #expect(plain.hits.map(\.para) == ["1.2", "1.1"])
+        #expect(factored.hits.map(\.para) == ["1.1", "1.2"])
     }
 }
 

@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "XapianKitTests", dependencies: ["XapianKit"]),
         .testTarget(name: "PlanAnalyzerTests", dependencies: ["PlanAnalyzer"]),
         .testTarget(name: "PlanIndexTests", dependencies: ["PlanIndex"]),
+        // The daemon's parts without a socket (the reader pool).
+        .testTarget(name: "PlanDaemonTests", dependencies: ["PlanDaemon", "PlanIndex", "PlanProtocol"]),
         // Runs the real binaries (indexer, daemon) as a user or an editor would.
         .testTarget(name: "EndToEndTests", dependencies: ["PlanIndex", "XapianKit"]),
     ],

@@ -124,7 +124,16 @@ final class ReaderPool: Sendable {
         workers[index].submit(renew: needsRemaking, dispose: { $0.close() }) { made in
             let result = Result { () throws -> T in
                 let searcher = try made.get()
-                if needsReopen, !needsRemaking { try searcher.reopen() }
+                if needsReopen, !needsRemaking {
+                    do {
+                        try searcher.reopen()
+                    } catch {
+                        // Not current after all: the next request on this reader tries again
+                        // (marked current, it stayed on the old commit until the next one).
+                        self.state.withLock { $0.seen[index] = -1 }
+                        throw error
+                    }
+                }
                 return try body(searcher)
             }
             self.finished(index)

@@ -131,6 +131,10 @@ extension Schema {
                 guard let given = try f.string(key) else { return fallback }
                 // Unprefixed terms are the body's words: a filter needs a prefix of its own.
                 guard !given.isEmpty else { throw f.error(key, "must not be empty (its terms would be body words)") }
+                // A lower-case prefix followed by a document id can spell a body word (xd + foo).
+                guard given.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                    throw f.error(key, "must be upper-case ASCII letters (Xapian's prefix convention), not \"\(given)\"")
+                }
                 return given
             }
             filters.document = try prefix("document", filters.document)
@@ -253,12 +257,26 @@ extension Schema {
             ("$.filters.section", filters.section, filters.section == d.filters.section),
         ]
         for (j, later) in all.enumerated() {
-            guard let earlier = all[..<j].first(where: { $0.prefix == later.prefix }) else { continue }
-            let (refused, other) = later.isDefault ? (earlier, later) : (later, earlier)
-            throw SchemaError(file: file, path: refused.path, problem: """
-                the same prefix as \(other.path) ("\(later.prefix)"\(other.isDefault ? ", its default" : "")): \
-                the terms of the two would mix; every field and filter needs a prefix of its own
-                """)
+            if let earlier = all[..<j].first(where: { $0.prefix == later.prefix }) {
+                let (refused, other) = later.isDefault ? (earlier, later) : (later, earlier)
+                throw SchemaError(file: file, path: refused.path, problem: """
+                    the same prefix as \(other.path) ("\(later.prefix)"\(other.isDefault ? ", its default" : "")): \
+                    the terms of the two would mix; every field and filter needs a prefix of its own
+                    """)
+            }
+            // One prefix starting another: filter "X" with an id starting "H" would spell the
+            // heading filter "XH"'s terms. (The body's empty prefix is no prefix: its terms are
+            // lower-case or not Latin.)
+            if !later.prefix.isEmpty,
+               let earlier = all[..<j].first(where: { !$0.prefix.isEmpty && ($0.prefix.hasPrefix(later.prefix) || later.prefix.hasPrefix($0.prefix)) }) {
+                let (short, long) = earlier.prefix.count < later.prefix.count ? (earlier, later) : (later, earlier)
+                // The one the schema set is refused; the other may be a default it kept.
+                let refused = short.isDefault && !long.isDefault ? long : short
+                throw SchemaError(file: file, path: refused.path, problem: """
+                    "\(short.prefix)" (\(short.path)) begins "\(long.prefix)" (\(long.path)): a term of one \
+                    could be read as a term of the other; no prefix may begin another
+                    """)
+            }
         }
     }
 

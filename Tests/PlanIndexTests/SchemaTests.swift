@@ -101,6 +101,13 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "fields": {"title": {"prefix": "H"}}}"#, path: "$.fields.title.prefix", problem: "same prefix as $.fields.heading.prefix"),
         Bad(json: #"{"name": "x", "fields": {"title": {"prefix": ""}}}"#, path: "$.fields.title.prefix", problem: "same prefix as $.fields.body.prefix"),
         Bad(json: #"{"name": "x", "filters": {"heading": ""}}"#, path: "$.filters.heading", problem: "empty"),
+        // A lower-case filter prefix and a document id can spell a body word.
+        Bad(json: #"{"name": "x", "filters": {"document": "xd"}}"#, path: "$.filters.document", problem: "upper-case"),
+        // One prefix beginning another: document "Hfoo" under filter X would spell heading foo's term.
+        Bad(json: #"{"name": "x", "filters": {"document": "X"}}"#, path: "$.filters.document",
+            problem: #""X" ($.filters.document) begins "XH" ($.filters.heading)"#),
+        Bad(json: #"{"name": "x", "fields": {"title": {"prefix": "XDT"}}}"#, path: "$.fields.title.prefix",
+            problem: #""XD" ($.filters.document) begins "XDT" ($.fields.title.prefix)"#),
         Bad(json: #"{"name": "x", "extensions": ["txt", "."]}"#, path: "$.extensions[1]", problem: "not a file extension"),
         Bad(json: #"{"name": "x", "extensions": ["*.txt"]}"#, path: "$.extensions[0]", problem: "not a file extension"),
         Bad(json: #"{"name": "x", "extensions": ["tar.gz"]}"#, path: "$.extensions[0]", problem: "after its last dot"),

@@ -81,6 +81,10 @@ public final class Analyzer: Sendable {
 
     enum Class: UInt8 { case han, alnum, joiner, space, other }
 
+    /// Whether `s` (normalised) is a letter or digit of a Latin token: letters and numbers of
+    /// any script but Han. (For highlighting, whose matches must end where tokens end.)
+    public static func continuesLatinToken(_ s: Unicode.Scalar) -> Bool { classify(s) == .alnum }
+
     @inline(__always)
     static func classify(_ s: Unicode.Scalar) -> Class {
         let v = s.value

@@ -1,3 +1,4 @@
+import PlanAnalyzer
 /// Finds where query words stand in a section's text, in the original text's Unicode scalar
 /// offsets, by matching normalised forms (so 國際 in a query highlights 国际 in the text).
 struct Highlighter {
@@ -57,10 +58,12 @@ struct Highlighter {
         return Normalized(scalars: kept, origin: keptOrigin, spaceBefore: spaceBefore)
     }
 
-    /// A Latin letter or digit, as normalising leaves them (lower case, half width).
+    /// A letter or digit that continues a Latin token, as normalising leaves them (lower case,
+    /// half width): past ASCII, any the analyzer puts in its Latin tokens (é, ω, д), so that
+    /// caf is not a token inside café.
     @inline(__always)
     static func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {
-        isDigit(s) || (s.value >= 0x61 && s.value <= 0x7A)
+        s.value < 0x80 ? isDigit(s) || (s.value >= 0x61 && s.value <= 0x7A) : Analyzer.continuesLatinToken(s)
     }
 
     @inline(__always)

@@ -6,9 +6,11 @@ import Synchronization
 /// Runs blocking work on threads that each own a non-Sendable resource (a Xapian handle), so
 /// that the handle never leaves its thread: callers hand in closures, never get the resource.
 final class ConfinedWorker<Resource>: @unchecked Sendable {
-    // @unchecked: `resource` is read and written only on `queue`, which is serial.
+    // @unchecked: `resource` and `closed` are read and written only on `queue`, which is serial.
     private let queue: DispatchQueue
     private var resource: Resource?
+    /// Set by `shutdown`: later work gets an error rather than a resource made again.
+    private var closed = false
     private let make: @Sendable () throws -> Resource
 
     init(label: String, make: @escaping @Sendable () throws -> Resource) {
@@ -32,6 +34,10 @@ final class ConfinedWorker<Resource>: @unchecked Sendable {
     func submit(renew: Bool = false, dispose: (@Sendable (Resource) -> Void)? = nil,
                 _ work: @escaping @Sendable (Result<Resource, Error>) -> Void) {
         queue.async {
+            if self.closed {
+                work(.failure(DaemonError("the daemon is stopping")))
+                return
+            }
             if renew, let old = self.resource {
                 self.resource = nil
                 dispose?(old)
@@ -54,6 +60,7 @@ final class ConfinedWorker<Resource>: @unchecked Sendable {
             queue.async {
                 if let resource = self.resource { close(resource) }
                 self.resource = nil
+                self.closed = true
                 continuation.resume()
             }
         }
@@ -76,8 +83,12 @@ final class ReaderPool: Sendable {
     /// older one is made again, with the new schema, synonyms and analyzer.
     let configuration = Atomic<Int>(0)
 
-    /// A request waiting for a reader, run on the reader whose index it is given.
-    private typealias Job = @Sendable (Int) -> Void
+    /// What a new request gets: a reader now, a place in the queue, or an error.
+    private enum Admission { case reader(Int), wait, closed }
+
+    /// A request waiting for a reader, run on the reader whose index it is given (nil: the pool
+    /// was shut down, and the request is answered with an error).
+    private typealias Job = @Sendable (Int?) -> Void
 
     private struct State {
         var idle: [Int]
@@ -86,6 +97,7 @@ final class ReaderPool: Sendable {
         /// The generation each reader last reopened at, and the configuration it was made with.
         var seen: [Int]
         var seenConfiguration: [Int]
+        var closed = false
     }
 
     init(count: Int, make: @escaping @Sendable () throws -> Searcher) {
@@ -96,13 +108,21 @@ final class ReaderPool: Sendable {
 
     func run<T: Sendable>(_ body: @escaping @Sendable (Searcher) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            let job: Job = { index in self.execute(on: index, body, continuation) }
-            let idle: Int? = state.withLock { s in
-                if let i = s.idle.popLast() { return i }
-                s.pending.append(job)
-                return nil
+            let job: Job = { index in
+                guard let index else { return continuation.resume(throwing: DaemonError("the daemon is stopping")) }
+                self.execute(on: index, body, continuation)
             }
-            if let idle { job(idle) }
+            let next: Admission = state.withLock { s in
+                if s.closed { return .closed }
+                if let i = s.idle.popLast() { return .reader(i) }
+                s.pending.append(job)
+                return .wait
+            }
+            switch next {
+            case let .reader(i): job(i)
+            case .closed: job(nil)
+            case .wait: break
+            }
         }
     }
 
@@ -153,7 +173,15 @@ final class ReaderPool: Sendable {
         next?(index)
     }
 
+    /// Closes every reader once its current request is done; requests still waiting, and any
+    /// made later, are answered with an error (a reader is never made again).
     func shutdown() async {
+        let waiting = state.withLock { s in
+            s.closed = true
+            defer { s.pending = [] }
+            return s.pending
+        }
+        for job in waiting { job(nil) }
         for worker in workers { await worker.shutdown { $0.close() } }
     }
 }

@@ -3,6 +3,7 @@ import Testing
 @testable import PlanDaemon
 import PlanIndex
 import PlanProtocol
+import Synchronization
 
 /// The repository's shipped schemas, found from this file's place in the repository.
 private let schemaDirectory: String = {
@@ -82,5 +83,26 @@ struct ReaderPoolTests {
         }
         #expect(totals == Array(repeating: 1, count: 50))
         await pool.shutdown()
+    }
+}
+
+@Suite("The reader pool after shutdown")
+struct ReaderPoolShutdownTests {
+    @Test("a request after shutdown is answered with an error, and no reader is made again")
+    func afterShutdown() async throws {
+        let fixture = try ReaderPoolTests.Fixture()
+        let made = Atomic<Int>(0)
+        let (database, schema) = (fixture.database, fixture.schema)
+        let pool = ReaderPool(count: 2) {
+            made.add(1, ordering: .relaxed)
+            return try Searcher(databasePath: database, schema: schema,
+                                analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+        }
+        #expect(try await ReaderPoolTests.total(pool, "泥炭地") == 1)
+        let before = made.load(ordering: .relaxed)
+        await pool.shutdown()
+        await #expect(throws: (any Error).self) { try await ReaderPoolTests.total(pool, "泥炭地") }
+        await #expect(throws: (any Error).self) { try await ReaderPoolTests.total(pool, "泥炭地") }
+        #expect(made.load(ordering: .relaxed) == before)
     }
 }

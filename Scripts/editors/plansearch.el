@@ -75,7 +75,11 @@ The default is $XDG_RUNTIME_DIR/plansearch/plansearch.sock, else
         (erase-buffer)
         ;; `total' counts complete matches only: hits filling a short page are counted apart.
         (let ((partial (seq-count (lambda (hit) (gethash "missing" hit)) hits)))
-          (insert (format "PlanSearch: %s — %d of about %d hits" query (- (length hits) partial) (gethash "total" result)))
+          ;; The query in «», on this line alone: after the first colon comes «, so grep-mode
+          ;; cannot read the header as a place (a query "2021: 3: x" was file PlanSearch, line 2021).
+          (insert (format "PlanSearch: «%s» — %d of about %d hits"
+                          (replace-regexp-in-string "[\n\r\0]" " " query)
+                          (- (length hits) partial) (gethash "total" result)))
           (when (> partial 0) (insert (format ", then %d lacking a word" partial))))
         (let ((missing (mapconcat #'identity (append (gethash "missing" result) nil) ", ")))
           (cond ((string-empty-p missing))

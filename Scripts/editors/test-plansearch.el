@@ -170,6 +170,21 @@ much later; nil sends nothing."
         (kill-buffer (find-buffer-visiting file)))
     (delete-directory dir t)))
 
+;; A query that reads as file:line: (2021: 3: ..., or with a line break) gives the header no
+;; place to jump to: the only places are the hits.
+(plansearch-test--with-fake-daemon (lambda (_query) (cons 0 (plansearch-test--result '(("/f" 7 "x")))))
+  (plansearch-test--wait (plansearch "2021: 3: 计划\n4: 5: y"))
+  (with-current-buffer "*plansearch*"
+    (compilation--ensure-parse (point-max))
+    (goto-char (point-min))
+    ;; (`compilation-next-error' would skip a place on the line it starts from.)
+    (let ((places nil))
+      (while (not (eobp))
+        (when (get-text-property (point) 'compilation-message) (push (line-number-at-pos) places))
+        (forward-line 1))
+      (unless (equal places (list (count-lines (point-min) (point-max))))
+        (plansearch-test--fail "places on lines %S, not only the hit's, in:\n%s" (reverse places) (buffer-string))))))
+
 ;; A slow answer to an earlier search does not replace the answer to a later one.
 (plansearch-test--with-fake-daemon
     (lambda (query) (cons (if (equal query "slow") 0.5 0) (plansearch-test--result `(("/f" 1 ,query)))))
@@ -177,7 +192,7 @@ much later; nil sends nothing."
   (plansearch-test--wait (plansearch "fast"))
   (plansearch-test--sleep 1)
   (with-current-buffer "*plansearch*"
-    (unless (string-match-p "\\`PlanSearch: fast" (buffer-string))
+    (unless (string-match-p "\\`PlanSearch: «fast»" (buffer-string))
       (plansearch-test--fail "the earlier search's answer replaced the later one's:\n%s" (buffer-string)))))
 
 ;; A huge answer (12 MB) is read in linear time: well within the timeout.
@@ -186,7 +201,7 @@ much later; nil sends nothing."
   (let* ((plansearch-timeout 5)
          (start (float-time))
          (said (plansearch-test--messages (plansearch-test--wait (plansearch "huge") 8))))
-    (unless (with-current-buffer (get-buffer-create "*plansearch*") (string-match-p "^PlanSearch: huge" (buffer-string)))
+    (unless (with-current-buffer (get-buffer-create "*plansearch*") (string-match-p "^PlanSearch: «huge»" (buffer-string)))
       (plansearch-test--fail "a 12 MB answer was not shown within %.1f s: %S" (- (float-time) start) said))))
 
 ;; A daemon that accepts nothing (stopped, its listen queue full): a message, not a frozen Emacs.

@@ -337,18 +337,13 @@ final class ListPenaltyTests {
          1.3 总部的大会和会议管理部负责执行方案，并遵循大会关于会议时地分配办法的决议，为会员国提供会议服务。 \n\n\
          1.4 大会部将继续通过语文安排、文件和出版物问题国际年度会议与其他机构合作，落实会议时地分配办法。 \n
         """)
-        schema = try loadSchema("un-plan")
-        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
-                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
-        _ = try indexer.index(paths: [scratch.path + "/plans"])
-        try indexer.close()
+        schema = try indexPlans(of: scratch)
     }
 
     func searcher(penalty: Double) throws -> Searcher {
         var schema = schema
         schema.ranking.listPenalty = penalty
-        return try Searcher(databasePath: scratch.path + "/db", schema: schema,
-                            analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+        return try plansearchSearcher(of: scratch, schema: schema)
     }
 
     @Test("the paragraphs rise with the penalty; without it a row comes first")
@@ -401,11 +396,7 @@ final class HeadingFactorTests {
         var other = ""
         for n in 1...200 { other += " \(n). 电子平台第\(n)次报告，介绍平台和服务。 \n\n" }
         try scratch.write("plans/other.txt", other)
-        schema = try loadSchema("un-plan")
-        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
-                                  analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
-        _ = try indexer.index(paths: [scratch.path + "/plans"])
-        try indexer.close()
+        schema = try indexPlans(of: scratch)
     }
 
     /// A searcher over the same index with other factors: they are read at search time only.
@@ -413,8 +404,7 @@ final class HeadingFactorTests {
         var schema = schema
         schema.ranking.headingFactors = factors
         schema.ranking.listPenalty = 0  // the factor alone decides here
-        return try Searcher(databasePath: scratch.path + "/db", schema: schema,
-                            analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+        return try plansearchSearcher(of: scratch, schema: schema)
     }
 
     @Test("the deliverables entry comes first by BM25 alone and second with its heading's factor",
@@ -570,11 +560,22 @@ struct QuestionTotalTests {
 
 /// Indexes `scratch`'s plans/ with PlanSearch's analyzer and the un-plan schema; a searcher over them.
 func plansearchIndex(of scratch: Scratch) throws -> Searcher {
+    try plansearchSearcher(of: scratch, schema: try indexPlans(of: scratch))
+}
+
+/// Indexes `scratch`'s plans/ into its db/ with PlanSearch's analyzer and the un-plan schema;
+/// the schema, for searchers that vary its ranking.
+func indexPlans(of scratch: Scratch) throws -> Schema {
     let schema = try loadSchema("un-plan")
     let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema,
                               analyzer: try AnalyzerChoice.plansearch.make(for: schema), durable: false)
     _ = try indexer.index(paths: [scratch.path + "/plans"])
     try indexer.close()
-    return try Searcher(databasePath: scratch.path + "/db", schema: schema,
-                        analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
+    return schema
+}
+
+/// A searcher over `scratch`'s db/ under `schema` (ranking is read at search time only).
+func plansearchSearcher(of scratch: Scratch, schema: Schema) throws -> Searcher {
+    try Searcher(databasePath: scratch.path + "/db", schema: schema,
+                 analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
 }

@@ -109,4 +109,7 @@ public struct PlanQueryAnalyzer: QueryAnalyzer {
         let n = analyzer.normalizer.normalize(text)
         return (n.scalars, n.origin)
     }
+
+    /// Letters and numbers of any script but Han, as the analyzer's Latin tokens hold them.
+    public func continuesLatinWord(_ s: Unicode.Scalar) -> Bool { Analyzer.continuesLatinToken(s) }
 }

@@ -35,6 +35,15 @@ public protocol QueryAnalyzer: Sendable {
     /// Normalises text for highlighting: the normalised string and, for each of its Unicode
     /// scalars, the offset of the original scalar it came from (plus one past the end).
     func normalizeForHighlighting(_ text: String) -> (text: [Unicode.Scalar], origin: [Int])
+    /// Whether a normalised scalar past ASCII continues a Latin word, as this analyzer's tokens
+    /// do (a highlight of a Latin word must end where a token ends: caf is not in café).
+    func continuesLatinWord(_ s: Unicode.Scalar) -> Bool
+}
+
+extension QueryAnalyzer {
+    /// Past ASCII, nothing: Xapian's n-gram tokenizer splits kana, Hangul and full-width forms
+    /// off a Latin word, and the baseline's highlights stay as they were.
+    public func continuesLatinWord(_ s: Unicode.Scalar) -> Bool { false }
 }
 
 /// The baseline's query side: Xapian's QueryParser with FLAG_CJK_NGRAM, word by word.

@@ -1,4 +1,3 @@
-import PlanAnalyzer
 /// Finds where query words stand in a section's text, in the original text's Unicode scalar
 /// offsets, by matching normalised forms (so 國際 in a query highlights 国际 in the text).
 struct Highlighter {
@@ -59,11 +58,11 @@ struct Highlighter {
     }
 
     /// A letter or digit that continues a Latin token, as normalising leaves them (lower case,
-    /// half width): past ASCII, any the analyzer puts in its Latin tokens (é, ω, д), so that
-    /// caf is not a token inside café.
+    /// half width): past ASCII, those the analyzer puts in its Latin tokens (é, ω, д for
+    /// PlanSearch's), so that caf is not a token inside café.
     @inline(__always)
-    static func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {
-        s.value < 0x80 ? isDigit(s) || (s.value >= 0x61 && s.value <= 0x7A) : Analyzer.continuesLatinToken(s)
+    func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x80 ? Self.isDigit(s) || (s.value >= 0x61 && s.value <= 0x7A) : analyzer.continuesLatinWord(s)
     }
 
     @inline(__always)
@@ -81,9 +80,9 @@ struct Highlighter {
                 if normalized[i] == first, normalized[i..<end].elementsEqual(needle),
                    // A Latin or digit edge must be a token's edge, as the analyzer's terms are:
                    // 50 is not in 845 000 (845000), nor itc in itcs.
-                   !(Self.isAlphanumeric(first) && i > 0 && !text.spaceBefore[i] && Self.isAlphanumeric(normalized[i - 1])),
-                   !(Self.isAlphanumeric(needle[needle.count - 1]) && end < normalized.count && !text.spaceBefore[end]
-                     && Self.isAlphanumeric(normalized[end])) {
+                   !(isAlphanumeric(first) && i > 0 && !text.spaceBefore[i] && isAlphanumeric(normalized[i - 1])),
+                   !(isAlphanumeric(needle[needle.count - 1]) && end < normalized.count && !text.spaceBefore[end]
+                     && isAlphanumeric(normalized[end])) {
                     // To the end of the last scalar matched (one original scalar each), not to the
                     // next one kept, which may stand past whitespace.
                     ranges.append(origin[i]..<(origin[end - 1] + 1))

@@ -542,6 +542,36 @@ struct HighlightTests {
     }
 }
 
+@Suite("Highlight edges follow each analyzer's tokens")
+struct HighlightEdgeTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var word: String
+        var text: String
+        var plansearch: Bool  // PlanSearch's analyzer finds the word here
+        var baseline: Bool  // Xapian's n-gram tokenizer does
+        var testDescription: String { "\(word) in \(text)" }
+    }
+
+    static let cases: [Case] = [
+        Case(word: "caf", text: "CAF 与 café", plansearch: true, baseline: true),
+        Case(word: "caf", text: "café", plansearch: false, baseline: true),
+        // Kana ends a Latin word for Xapian's tokenizer; PlanSearch's reads ITCの as one token.
+        Case(word: "itc", text: "ITCの計画", plansearch: false, baseline: true),
+        Case(word: "itc", text: "ITC的计划", plansearch: true, baseline: true),
+    ]
+
+    @Test("a Latin word is found where the analyzer's tokens end", arguments: cases)
+    func edges(_ c: Case) throws {
+        let schema = try loadSchema("un-plan")
+        for (analyzer, expected) in [(try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema), c.plansearch),
+                                     (XapianNgramQueryAnalyzer() as any QueryAnalyzer, c.baseline)] {
+            let highlighter = Highlighter(analyzer: analyzer)
+            let found = highlighter.matches(of: highlighter.needles(for: [c.word]), in: highlighter.normalized(c.text))
+            #expect(!found.isEmpty == expected, "\(type(of: analyzer))")
+        }
+    }
+}
+
 @Suite("A question's total counts at least its hits")
 struct QuestionTotalTests {
     @Test("sections found only through their heading are counted in total")

@@ -148,10 +148,11 @@ final class ReaderPool: Sendable {
                     do {
                         try searcher.reopen()
                     } catch {
-                        // Not current after all: the next request on this reader tries again
-                        // (marked current, it stayed on the old commit until the next one).
+                        // Not current after all: this request is answered from the commit the
+                        // reader has, and the next one tries again (marked current, the reader
+                        // stayed on the old commit until the next one; failing each request
+                        // instead would stop searches while the index cannot be reopened).
                         self.state.withLock { $0.seen[index] = -1 }
-                        throw error
                     }
                 }
                 return try body(searcher)

@@ -243,7 +243,9 @@ extension Schema {
     /// Fields and filters write their terms into one space, told apart by prefix alone: two
     /// with one prefix mix their terms (a filter with the title's prefix made deleting one
     /// document's sections delete those of others whose title held a word equal to its id).
-    /// The one refused is the one changed from its default, the later when both were.
+    /// No prefix may begin another either. The one refused is the one changed from its default;
+    /// when both were, the later of two equal prefixes, or the shorter of two where one begins
+    /// the other.
     static func refuseSharedPrefixes(fields: Fields, filters: Filters, file: String) throws(SchemaError) {
         let d = (fields: defaultFields, filters: defaultFilters)
         let all: [(path: String, prefix: String, isDefault: Bool)] = [

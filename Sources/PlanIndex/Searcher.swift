@@ -661,8 +661,9 @@ public final class Searcher {
             var best = results.hits[..<depth].map { hit in
                 var hit = hit
                 // A section indexed before the measure existed has no value: no penalty.
-                let prose = facts[hit.documentID]?.prose.map { min(1, max(0, $0)) } ?? 1
-                hit.weight *= (1 - penalty * (1 - prose)) * (facts[hit.documentID]?.headingFactor ?? 1)
+                let known = facts[hit.documentID]
+                let prose = known?.prose.map { min(1, max(0, $0)) } ?? 1
+                hit.weight *= (1 - penalty * (1 - prose)) * (known?.headingFactor ?? 1)
                 return hit
             }
             // Ties keep Xapian's order (Swift's sort is not promised to be stable).

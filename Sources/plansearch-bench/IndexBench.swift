@@ -24,6 +24,15 @@ struct IndexBench: ParsableCommand {
     @Option(help: "Run only this build (ours, parallel, shards or baseline) and print its times: for profiling one build.")
     var only: String?
 
+    /// The builds, in the order each run makes them.
+    static let builds = ["baseline", "ours", "parallel", "shards"]
+
+    func validate() throws {
+        if let only, !Self.builds.contains(only) {
+            throw ValidationError("--only takes \(Self.builds.joined(separator: ", ")), not \(only)")
+        }
+    }
+
     struct Build: Encodable {
         var mb_per_s: Double
         var seconds: Double
@@ -60,26 +69,24 @@ struct IndexBench: ParsableCommand {
         let bytes = BenchSupport.textBytes(documents)
         let ours = try AnalyzerChoice.plansearch.make(for: schema)
         let baseline = XapianNgramAnalyzer()
+        func make(_ kind: String) throws -> Build {
+            switch kind {
+            case "baseline": try build(documents, schema, baseline, parallel: false, bytes: bytes)
+            case "parallel": try build(documents, schema, ours, parallel: true, bytes: bytes)
+            case "shards": try buildShards(documents, schema, ours, shards: 2, bytes: bytes)
+            default: try build(documents, schema, ours, parallel: false, bytes: bytes)
+            }
+        }
         if let only {
             for _ in 0..<runs {
-                let r: Build
-                switch only {
-                case "ours": r = try build(documents, schema, ours, parallel: false, bytes: bytes)
-                case "parallel": r = try build(documents, schema, ours, parallel: true, bytes: bytes)
-                case "shards": r = try buildShards(documents, schema, ours, shards: 2, bytes: bytes)
-                case "baseline": r = try build(documents, schema, baseline, parallel: false, bytes: bytes)
-                default: throw ValidationError("--only takes ours, parallel, shards or baseline, not \(only)")
-                }
+                let r = try make(only)
                 print(String(format: "%@: %.3f s (cpu %.3f s), %.2f MB/s", only as NSString, r.seconds, r.cpu_seconds, r.mb_per_s))
             }
             return
         }
         var results: [String: [Build]] = [:]
         for _ in 0..<runs {
-            results["baseline", default: []].append(try build(documents, schema, baseline, parallel: false, bytes: bytes))
-            results["ours", default: []].append(try build(documents, schema, ours, parallel: false, bytes: bytes))
-            results["parallel", default: []].append(try build(documents, schema, ours, parallel: true, bytes: bytes))
-            results["shards", default: []].append(try buildShards(documents, schema, ours, shards: 2, bytes: bytes))
+            for kind in Self.builds { results[kind, default: []].append(try make(kind)) }
         }
         func medianBuild(_ key: String) -> Build {
             let list = results[key] ?? []

@@ -38,12 +38,14 @@ public final class Daemon: Sendable {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: path) { channel in
+            .bind(unixDomainSocketPath: path) { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     // A line longer than the limit is an error, not a buffer that grows forever.
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine),
+                        ConnectionHandler(daemon: self),
+                    ])
+                    return channel
                 }
             }
         chmod(path, 0o600)
@@ -58,8 +60,10 @@ public final class Daemon: Sendable {
         await withDiscardingTaskGroup { group in
             do {
                 try await server.executeThenClose { inbound in
+                    // Each connection is answered by its handler; the group waits for all of
+                    // them to close before the readers and writers are closed.
                     for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                        group.addTask { try? await connection.closeFuture.get() }
                     }
                 }
             } catch {
@@ -120,76 +124,39 @@ public final class Daemon: Sendable {
         _ = state.withLock { s in s.connections[ObjectIdentifier(channel)]?.busy = busy }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        let channel = connection.channel
-        let maxLine = PlanProtocol.maxLineBytes
-        let id = ObjectIdentifier(channel)
+    /// A connection opened: counted and listed; the reason it is refused, if it is.
+    fileprivate func opened(_ channel: Channel, peerIsOwner: Bool) -> ProtocolError? {
         let open = router.stats.connections(adding: 1)
-        state.withLock { $0.connections[id] = (channel, false) }
-        defer {
-            _ = router.stats.connections(adding: -1)
-            _ = state.withLock { $0.connections.removeValue(forKey: id) }
+        state.withLock { $0.connections[ObjectIdentifier(channel)] = (channel, false) }
+        if !peerIsOwner { return ProtocolError(.invalidRequest, "only the daemon's owner may connect") }
+        if open > configuration.maxConnections {
+            return ProtocolError(.overloaded, "too many connections (\(configuration.maxConnections)); try again later")
         }
-        let refusal: ProtocolError?
-        if !(await peerIsOwner(channel)) {
-            refusal = ProtocolError(.invalidRequest, "only the daemon's owner may connect")
-        } else if open > configuration.maxConnections {
-            refusal = ProtocolError(.overloaded, "too many connections (\(configuration.maxConnections)); try again later")
-        } else {
-            refusal = nil
-        }
-        do {
-            try await connection.executeThenClose { inbound, _ in
-                if let refusal {
-                    try await Self.send(Response.error(id: .null, refusal), on: channel)
-                    return
-                }
-                do {
-                    for try await var line in inbound {
-                        // The decoder's limit is on its buffer, checked after each read: a line a
-                        // little over the limit could arrive whole within one read.
-                        if line.readableBytes > maxLine { throw ByteToMessageDecoderError.PayloadTooLargeError() }
-                        let bytes = line.readBytes(length: line.readableBytes) ?? []
-                        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                        setBusy(channel, true)
-                        let response = await router.respond(to: bytes)
-                        try await Self.send(response, on: channel)
-                        setBusy(channel, false)
-                        if shuttingDown { break }
-                    }
-                } catch is ByteToMessageDecoderError.PayloadTooLargeError {
-                    let error = ProtocolError(.tooLarge, "request line over \(PlanProtocol.maxLineBytes) bytes; closing the connection")
-                    try? await Self.send(Response.error(id: .null, error), on: channel)
-                    // Closing with the rest of the client's line unread would send a reset that
-                    // can destroy the reply in flight: end our side, let the input drain briefly.
-                    try? await channel.close(mode: .output)
-                    try? await Task.sleep(for: .milliseconds(300))
-                }
-            }
-        } catch {
-            logger.debug("connection ended", metadata: ["error": "\(error)"])
-        }
+        return nil
     }
 
-    /// Writes one answer and returns once it has been handed to the socket whole. The async
-    /// channel's writer returns as soon as it has queued the bytes, and the channel is closed
-    /// when a half-closed client's input ends: whatever was still queued then (an answer larger
-    /// than the socket's buffer) was dropped, cutting the answer off mid-line.
-    private static func send(_ bytes: [UInt8], on channel: Channel) async throws {
-        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    fileprivate func closed(_ channel: Channel) {
+        _ = router.stats.connections(adding: -1)
+        _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
     }
+
+    fileprivate func markBusy(_ channel: Channel, _ busy: Bool) { setBusy(channel, busy) }
+    fileprivate var isShuttingDown: Bool { shuttingDown }
 
     /// SO_PEERCRED: only the user the daemon runs as may talk to it (the socket's 0600 mode
     /// says the same; this also covers a socket directory someone else can enter).
-    private func peerIsOwner(_ channel: Channel) async -> Bool {
-        guard let provider = channel as? SocketOptionProvider else { return true }
-        do {
-            let credentials: PeerCredentials = try await provider.unsafeGetSocketOption(
-                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
-            return credentials.uid == getuid()
-        } catch {
-            logger.warning("cannot read peer credentials", metadata: ["error": "\(error)"])
-            return false
+    /// On the channel's event loop, where the option is read at once.
+    fileprivate func peerIsOwner(_ channel: Channel, _ answer: @escaping @Sendable (Bool) -> Void) {
+        guard let provider = channel as? SocketOptionProvider else { return answer(true) }
+        let asked: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        asked.whenComplete { [logger] result in
+            switch result {
+            case let .success(credentials): answer(credentials.uid == getuid())
+            case let .failure(error):
+                logger.warning("cannot read peer credentials", metadata: ["error": "\(error)"])
+                answer(false)
+            }
         }
     }
 }
@@ -200,4 +167,145 @@ struct PeerCredentials: Sendable {
     var pid: Int32 = 0
     var uid: UInt32 = 0
     var gid: UInt32 = 0
+}
+
+/// One connection: its request lines are answered in order, each answer written whole before
+/// the next line is answered (pipelining is several lines in one write); a client that
+/// half-closes still gets every answer. Runs on the channel's event loop; the router answers
+/// a line on another thread and the answer comes back here to be written. (This replaced an
+/// async loop over the channel: a search then crossed five threads' hand-offs, request to
+/// task to reader to task to event loop and back, which cost tens of microseconds each.)
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Item {
+        case line([UInt8])
+        /// The line after the ones before it was over the limit: answered, then the end.
+        case tooLarge
+    }
+
+    private let daemon: Daemon
+    private var waiting = CircularBuffer<Item>()
+    /// Set while the router answers a line and the answer is written.
+    private var answering = false
+    /// Set until the peer is checked, and for a refused connection.
+    private var holding = true
+    private var inputEnded = false
+    /// No more lines are answered: the connection is closing.
+    private var ending = false
+
+    init(daemon: Daemon) { self.daemon = daemon }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let channel = context.channel
+        daemon.peerIsOwner(channel) { [daemon] owner in
+            bound.eventLoop.execute {
+                let (handler, context) = bound.value
+                if let refusal = daemon.opened(channel, peerIsOwner: owner) {
+                    handler.ending = true
+                    handler.waiting.removeAll()
+                    handler.write(Response.error(id: .null, refusal), context) { context.close(promise: nil) }
+                } else {
+                    handler.holding = false
+                    handler.answerNext(context)
+                }
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        daemon.closed(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !ending else { return }
+        var line = unwrapInboundIn(data)
+        // The decoder's limit is on its buffer, checked after each read: a line a little over
+        // the limit could arrive whole within one read.
+        if line.readableBytes > PlanProtocol.maxLineBytes { return refuseRest(context) }
+        let bytes = line.readBytes(length: line.readableBytes) ?? []
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+        waiting.append(.line(bytes))
+        answerNext(context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is ByteToMessageDecoderError.PayloadTooLargeError { return refuseRest(context) }
+        daemon.logger.debug("connection ended", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputEnded = true
+            answerNext(context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A line over the limit: the lines before it are answered, then it, then the connection ends.
+    private func refuseRest(_ context: ChannelHandlerContext) {
+        guard !ending else { return }
+        ending = true
+        waiting.append(.tooLarge)
+        answerNext(context)
+    }
+
+    /// Answers the oldest waiting line, unless one is being answered; closes a connection
+    /// whose client has finished and has every answer.
+    private func answerNext(_ context: ChannelHandlerContext) {
+        guard !answering, !holding else { return }
+        guard let item = waiting.popFirst() else {
+            if inputEnded { context.close(promise: nil) }
+            return
+        }
+        let channel = context.channel
+        switch item {
+        case .tooLarge:
+            answering = true
+            let error = ProtocolError(.tooLarge, "request line over \(PlanProtocol.maxLineBytes) bytes; closing the connection")
+            write(Response.error(id: .null, error), context) {
+                // Closing with the rest of the client's line unread would send a reset that can
+                // destroy the reply in flight: end our side, let the input drain briefly.
+                context.close(mode: .output, promise: nil)
+                context.eventLoop.scheduleTask(in: .milliseconds(300)) { channel.close(promise: nil) }
+            }
+        case let .line(bytes):
+            answering = true
+            daemon.markBusy(channel, true)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            daemon.router.respond(to: bytes) { answer in
+                bound.eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.write(answer, context) {
+                        handler.answering = false
+                        handler.daemon.markBusy(channel, false)
+                        if handler.daemon.isShuttingDown {
+                            handler.ending = true
+                            context.close(promise: nil)
+                        } else {
+                            handler.answerNext(context)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes one answer; `then` runs once it has been handed to the socket whole (not when
+    /// the write fails: the connection is closed then).
+    private func write(_ bytes: [UInt8], _ context: ChannelHandlerContext, then: @escaping () -> Void) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes))).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success: then()
+            case let .failure(error):
+                self.daemon.logger.debug("connection ended", metadata: ["error": "\(error)"])
+                context.close(promise: nil)
+            }
+        }
+    }
 }

@@ -124,10 +124,16 @@ public final class Daemon: Sendable {
         _ = state.withLock { s in s.connections[ObjectIdentifier(channel)]?.busy = busy }
     }
 
-    /// A connection opened: counted and listed; the reason it is refused, if it is.
-    fileprivate func opened(_ channel: Channel, peerIsOwner: Bool) -> ProtocolError? {
+    /// A connection opened: counted and listed (in step with `closed`, which its channel's
+    /// end always calls); the number now open.
+    fileprivate func opened(_ channel: Channel) -> Int {
         let open = router.stats.connections(adding: 1)
         state.withLock { $0.connections[ObjectIdentifier(channel)] = (channel, false) }
+        return open
+    }
+
+    /// Why a connection is refused, if it is.
+    fileprivate func refusal(peerIsOwner: Bool, open: Int) -> ProtocolError? {
         if !peerIsOwner { return ProtocolError(.invalidRequest, "only the daemon's owner may connect") }
         if open > configuration.maxConnections {
             return ProtocolError(.overloaded, "too many connections (\(configuration.maxConnections)); try again later")
@@ -175,9 +181,14 @@ struct PeerCredentials: Sendable {
 /// a line on another thread and the answer comes back here to be written. (This replaced an
 /// async loop over the channel: a search then crossed five threads' hand-offs, request to
 /// task to reader to task to event loop and back, which cost tens of microseconds each.)
-final class ConnectionHandler: ChannelInboundHandler {
+final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+
+    /// Lines waiting beyond this stop the reading of more (a client that pipelines without
+    /// reading its answers must not fill the daemon's memory), until the queue drains.
+    static let readAheadLines = 16
 
     private enum Item {
         case line([UInt8])
@@ -194,16 +205,19 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var inputEnded = false
     /// No more lines are answered: the connection is closing.
     private var ending = false
+    /// A read was held back while too many lines waited.
+    private var readHeld = false
 
     init(daemon: Daemon) { self.daemon = daemon }
 
     func channelActive(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let channel = context.channel
+        let open = daemon.opened(channel)
         daemon.peerIsOwner(channel) { [daemon] owner in
             bound.eventLoop.execute {
                 let (handler, context) = bound.value
-                if let refusal = daemon.opened(channel, peerIsOwner: owner) {
+                if let refusal = daemon.refusal(peerIsOwner: owner, open: open) {
                     handler.ending = true
                     handler.waiting.removeAll()
                     handler.write(Response.error(id: .null, refusal), context) { context.close(promise: nil) }
@@ -228,15 +242,42 @@ final class ConnectionHandler: ChannelInboundHandler {
         // the limit could arrive whole within one read.
         if line.readableBytes > PlanProtocol.maxLineBytes { return refuseRest(context) }
         let bytes = line.readBytes(length: line.readableBytes) ?? []
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+        if Self.isBlank(bytes) { return }
         waiting.append(.line(bytes))
         answerNext(context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is ByteToMessageDecoderError.PayloadTooLargeError { return refuseRest(context) }
-        daemon.logger.debug("connection ended", metadata: ["error": "\(error)"])
-        context.close(promise: nil)
+        // Closing: the answers still due are written first. (After a line over the limit, the
+        // decoder reports each later read of that line as an error too.)
+        guard !ending else { return }
+        switch error {
+        case is ByteToMessageDecoderError.PayloadTooLargeError:
+            refuseRest(context)
+        case let error as NIOExtrasErrors.LeftOverBytesError:
+            // The client closed its side after a last line without its newline: that line is
+            // answered too, after the ones before it.
+            let bytes: [UInt8] = Array(error.leftOverBytes.readableBytesView)
+            if !Self.isBlank(bytes) { waiting.append(.line(bytes)) }
+            inputEnded = true
+            answerNext(context)
+        default:
+            daemon.logger.debug("connection ended", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    /// A line of spaces, tabs and carriage returns is skipped, not answered.
+    private static func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if waiting.count >= Self.readAheadLines {
+            readHeld = true
+        } else {
+            context.read()
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -262,6 +303,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let item = waiting.popFirst() else {
             if inputEnded { context.close(promise: nil) }
             return
+        }
+        if readHeld, waiting.count < Self.readAheadLines {
+            readHeld = false
+            context.read()
         }
         let channel = context.channel
         switch item {

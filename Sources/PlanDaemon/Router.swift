@@ -47,6 +47,8 @@ public final class Router: Sendable {
     /// The index's shard layout; nil for one database (or a cluster, written elsewhere).
     let shardLayout: ShardLayout?
     let stats = DaemonStats()
+    /// Requests being answered (`respond` to its reply): `shutdown` waits for them.
+    private let inFlight = Atomic<Int>(0)
     let logger: Logger
     /// The schema searches and reindexes work under now: the one given, or one read again.
     let live: LiveSchema
@@ -181,7 +183,9 @@ public final class Router: Sendable {
     /// tenth of a quick search). Other methods run as a task.
     public func respond(to line: [UInt8], reply: @escaping @Sendable ([UInt8]) -> Void) {
         let started = ContinuousClock.now
-        let finish: @Sendable ([UInt8], Bool, String) -> Void = { [stats, logger] bytes, failed, method in
+        inFlight.add(1, ordering: .relaxed)
+        let finish: @Sendable ([UInt8], Bool, String) -> Void = { [self] bytes, failed, method in
+            inFlight.subtract(1, ordering: .releasing)
             let ms = Indexer.seconds(ContinuousClock.now - started) * 1000
             stats.record(latencyMs: ms, failed: failed)
             logger.debug("request", metadata: ["method": "\(method)", "ms": "\(String(format: "%.2f", ms))", "failed": "\(failed)"])
@@ -282,7 +286,10 @@ public final class Router: Sendable {
         }
     }
 
+    /// Closes the readers and writers once every request under way has been answered (a
+    /// reindex stopped between its shards' writers would be half applied).
     public func shutdown() async {
+        while inFlight.load(ordering: .acquiring) > 0 { try? await Task.sleep(for: .milliseconds(5)) }
         await readers.shutdown()
         for writer in writers { await writer.shutdown { indexer in try? indexer.close() } }
     }

@@ -176,6 +176,39 @@ struct DaemonTests {
         #expect(try c.readResponse() == nil)
     }
 
+    @Test("a last line without its newline is answered when the client closes its side, after the lines before it")
+    func lastLineWithoutNewline() throws {
+        let d = try DaemonHarness()
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        try c.send(#"{"id":1,"method":"search","params":{"query":"妇女"}}"# + "\n" + #"{"id":2,"method":"ping"}"# + "\n"
+            + #"{"id":3,"method":"search","params":{"query":"电子商务"}}"#)
+        c.halfClose()
+        for id in 1...3 { #expect(try c.readResponse()?["id"] as? Int == id) }
+        #expect(try c.readResponse() == nil)
+        // A broken last line gets its error, after the answers before it.
+        let broken = try RawClient(d.socket)
+        try broken.send(#"{"id":4,"method":"search","params":{"query":"妇女"}}"# + "\n" + #"{"id":5,"meth"#)
+        broken.halfClose()
+        #expect(try broken.readResponse()?["id"] as? Int == 4)
+        #expect(try broken.readResponse()?.errorCode == "parse_error")
+        #expect(try broken.readResponse() == nil)
+    }
+
+    @Test("a line over the limit is refused after the answers to the lines before it")
+    func tooLargeAfterASearch() throws {
+        let d = try DaemonHarness(extraPlans: ["big.txt": Self.bigPlan])
+        defer { d.stopAndCollectLog() }
+        let c = try RawClient(d.socket)
+        // The first answer (about 400 KB) is still being written, as the client reads nothing
+        // yet, while the rest of the long line arrives.
+        try? c.send(#"{"id":1,"method":"search","params":{"query":"妇女","limit":400,"with_text":true,"fold_copies":false}}"# + "\n"
+            + #"{"id":2,"method":"search","params":{"query":""# + String(repeating: "a", count: 2_100_000) + "\"}}\n")
+        #expect(try c.readResponse()?["id"] as? Int == 1)
+        #expect(try c.readResponse()?.errorCode == "too_large")
+        #expect(try c.readResponse() == nil)
+    }
+
     /// 300 sections of about 1 KB, all holding 妇女: a page of them with text is about 400 KB.
     static let bigPlan = (1...300).map { " \($0).1 \(String(repeating: "妇女参与贸易和可持续发展。", count: 25)) \n\n" }.joined()
 

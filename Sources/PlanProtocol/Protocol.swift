@@ -83,6 +83,12 @@ public struct Request: Sendable {
             return .failure(ProtocolError(.invalidRequest, "nested deeper than \(PlanProtocol.maxDepth) levels", id: .null))
         }
         let data = Data(line)
+        // JSONDecoder checks only the members it decodes (a bad escape or a raw control
+        // character elsewhere would pass): the whole line is checked first. Parsing it costs
+        // far less than turning it into Foundation objects and back did.
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            return .failure(ProtocolError(.parseError, "not valid JSON", id: .null))
+        }
         let envelope: Envelope
         do {
             envelope = try JSONDecoder().decode(Envelope.self, from: data)

@@ -28,6 +28,12 @@ struct RequestParsingTests {
         Line(text: "not json", code: .parseError, id: .null),
         Line(text: #"{"id":1,"method":"search","params":{"query":"x""#, code: .parseError, id: .null),
         Line(text: "", code: .parseError, id: .null),
+        // Strict JSON, also in members no method reads.
+        Line(text: #"{"id":1,"method":"ping","params":{"a":"\q"}}"#, code: .parseError, id: .null),
+        Line(text: "{\"id\":1,\"method\":\"ping\",\"params\":{\"a\":\"\t\"}}", code: .parseError, id: .null),
+        Line(text: #"{"id":1,"method":"ping","params":{"a":01}}"#, code: .parseError, id: .null),
+        Line(text: #"{"id":"\ud800","method":"ping"}"#, code: .parseError, id: .null),
+        Line(text: #"{"id":1,"method":"p\ud800"}"#, code: .parseError, id: .null),
         // JSON, but not a request.
         Line(text: "[1,2]", code: .invalidRequest, id: .null),
         Line(text: #""ping""#, code: .invalidRequest, id: .null),
@@ -36,7 +42,7 @@ struct RequestParsingTests {
         Line(text: #"{"id":true,"method":"ping"}"#, code: .invalidRequest, id: .null),
         Line(text: #"{"id":{"a":1},"method":"ping"}"#, code: .invalidRequest, id: .null),
         Line(text: #"{"id":[1],"method":"ping"}"#, code: .invalidRequest, id: .null),
-        Line(text: #"{"id":1e400,"method":"ping"}"#, code: .invalidRequest, id: .null),  // no Double holds it
+        Line(text: #"{"id":1e400,"method":"ping"}"#, code: .parseError, id: .null),  // no number JSON parsers hold
         // The id is read, so the answer names it.
         Line(text: #"{"id":1}"#, code: .invalidRequest, id: .number(1)),
         Line(text: #"{"id":"q","method":""}"#, code: .invalidRequest, id: .string("q")),

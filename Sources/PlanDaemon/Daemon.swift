@@ -118,9 +118,9 @@ public final class Daemon: Sendable {
     /// How long busy connections get to finish when the daemon is asked to stop.
     static let shutdownGrace = Duration.seconds(5)
 
-    private var shuttingDown: Bool { state.withLock { $0.shuttingDown } }
+    fileprivate var shuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
-    private func setBusy(_ channel: Channel, _ busy: Bool) {
+    fileprivate func setBusy(_ channel: Channel, _ busy: Bool) {
         _ = state.withLock { s in s.connections[ObjectIdentifier(channel)]?.busy = busy }
     }
 
@@ -145,9 +145,6 @@ public final class Daemon: Sendable {
         _ = router.stats.connections(adding: -1)
         _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
     }
-
-    fileprivate func markBusy(_ channel: Channel, _ busy: Bool) { setBusy(channel, busy) }
-    fileprivate var isShuttingDown: Bool { shuttingDown }
 
     /// SO_PEERCRED: only the user the daemon runs as may talk to it (the socket's 0600 mode
     /// says the same; this also covers a socket directory someone else can enter).
@@ -321,15 +318,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
         case let .line(bytes):
             answering = true
-            daemon.markBusy(channel, true)
+            daemon.setBusy(channel, true)
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             daemon.router.respond(to: bytes) { answer in
                 bound.eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.write(answer, context) {
                         handler.answering = false
-                        handler.daemon.markBusy(channel, false)
-                        if handler.daemon.isShuttingDown {
+                        handler.daemon.setBusy(channel, false)
+                        if handler.daemon.shuttingDown {
                             handler.ending = true
                             context.close(promise: nil)
                         } else {

@@ -252,13 +252,11 @@ public final class Router: Sendable {
         }
     }
 
+    /// The methods `readerWork` leaves to a task (search and `get` never come here).
     private func dispatch(_ request: Request) async throws -> [UInt8] {
         switch request.method {
         case "ping":
             return Response.result(id: request.id, PingResult(version: configuration.version))
-        case "search", "get":
-            guard let work = try readerWork(request) else { throw ProtocolError(.internalError, "no reader work for \(request.method)") }
-            return try await readers.run(work)
         case "documents":
             let records = try await readers.run { try $0.documents() }
             let formatter = ISO8601DateFormatter()

@@ -64,9 +64,9 @@ public enum RequestID: Sendable, Hashable, Codable {
 public struct Request: Sendable {
     public var id: RequestID
     public var method: String
-    /// The request line, from which the method decodes its params (`decodeParams`). The line is
-    /// read by JSONDecoder alone: turning it into Foundation objects and the params back into
-    /// JSON for the decoder (as before) was a tenth of the daemon's time on a cheap search.
+    /// The request line, from which the method decodes its params (`decodeParams`) directly:
+    /// turning the params into Foundation objects and back into JSON for the decoder (as
+    /// before) was a tenth of the daemon's time on a cheap search.
     let line: Data
     /// Whether the line has a "params" member; absent params decode as an empty object.
     let hasParams: Bool
@@ -113,7 +113,7 @@ public struct Request: Sendable {
     }
 
     /// A member name, for reading objects whose members are checked one by one.
-    struct Key: CodingKey {
+    private struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(_ name: String) { stringValue = name }

@@ -4,17 +4,16 @@ import Synchronization
 /// Turns text into Xapian terms and positions, the same way for documents and for queries.
 ///
 /// Documents: every Han character is a positioned term (so an exact phrase is a substring of the
-/// normalised text, whatever the segmentation), every segmented word of two or more characters
-/// and the dictionary words inside it are terms without positions (for ranking and for word
-/// queries), Latin words, numbers and symbols are positioned terms with their parts unpositioned.
+/// normalised text, whatever the segmentation), and every dictionary word of two or more
+/// characters that the text spells is a term without a position: the segmented words, the words
+/// inside them, and the words across two of them (中国 in 其中|国际). A query word is then found
+/// by its term wherever its characters stand together, without checking positions. Latin words,
+/// numbers and symbols are positioned terms with their parts unpositioned.
 /// Whitespace between two Han characters is no boundary (PDF line breaks); between Latin words it
 /// is. Queries: the same normalisation and segmentation, reported as ``QueryUnit``s.
 public final class Analyzer: Sendable {
     public let normalizer: Normalizer
     public let lexicon: Lexicon
-    /// Whether documents also get the dictionary words inside longer words. A query word always
-    /// also matches by its characters, so sub-words only sharpen ranking; they cost index time.
-    let includeSubwords = ProcessInfo.processInfo.environment["PLANSEARCH_SUBWORDS"] != "0"
 
     public struct Options: Sendable, Hashable {
         public var lexicons: [String]
@@ -50,7 +49,10 @@ public final class Analyzer: Sendable {
     /// Bumped when a change to this analyzer gives the same text other terms (segmentation,
     /// normalisation, which sub-words are kept): indexes built before are then indexed again.
     /// 2: fields without positions keep only the Han characters that are words alone.
-    public static let termsVersion = 2
+    /// 3: every dictionary word a Han run spells is a term, not only the segmented words and
+    /// the words inside them (a query word's term then finds all its places; see
+    /// `PlanQueryAnalyzer.WordMatching`).
+    public static let termsVersion = 3
 
     /// What decides the terms a text gets: this code's version, folding and the lexicon's
     /// content. An index records it and reindexes documents analysed under another.
@@ -217,8 +219,8 @@ public final class Analyzer: Sendable {
 
     /// `segment` over a run of scalar values: `scratch.next[i]` becomes the end of the word that
     /// starts at i on the best path. With `recordingWords`, every dictionary word of two or more
-    /// characters seen on the way is kept (`scratch.wordEnds`), so sub-words need no second
-    /// round of lookups.
+    /// characters seen on the way is kept (`scratch.wordEnds`), so documents get all the words
+    /// their text spells without a second round of lookups.
     func segment(_ chars: UnsafeBufferPointer<UInt32>, into scratch: inout SegmentScratch, recordingWords: Bool) {
         let n = chars.count
         let logTotal = lexicon.logTotal
@@ -392,7 +394,9 @@ public final class Analyzer: Sendable {
     }
 
     /// Emits the Han run starting at `start` (joined across whitespace): its characters with
-    /// positions, its words and their sub-words without. Returns where scanning resumes.
+    /// positions, and without positions every dictionary word of two or more characters it
+    /// spells (each occurrence, whether the segmentation chose it or not). Returns where
+    /// scanning resumes.
     private func hanRun<Sink: TermSink>(from start: Int, _ state: inout ScanState, _ position: inout UInt32,
                                         _ sink: inout Sink) -> Int {
         state.runScalars.removeAll(keepingCapacity: true)
@@ -420,9 +424,8 @@ public final class Analyzer: Sendable {
             }
         }
         let m = state.runScalars.count
-        let subwords = includeSubwords
         state.runScalars.withUnsafeBufferPointer { chars in
-            segment(chars, into: &state.segment, recordingWords: subwords)
+            segment(chars, into: &state.segment, recordingWords: true)
         }
         // Terms are encoded into one stack buffer: a word is at most maxWordLength characters
         // of at most 4 bytes (segment never makes a longer one), and resetting an Array per term
@@ -453,25 +456,18 @@ public final class Analyzer: Sendable {
                                   end: origin[index + 1], kind: .han, standsAlone: alone))
                 position += 1
             }
-            var a = 0
-            while a < m {
-                let b = Int(next[a])
-                defer { a = b }
-                guard b - a >= 2 else { continue }
-                sink.add(TermView(bytes: encode(chars, a, b), scalar: chars[a], position: 0, start: origin[indices[a]],
-                                  end: origin[indices[b - 1] + 1], kind: .word))
-                guard subwords, b - a >= 3 else { continue }
-                // Dictionary words strictly inside [a, b), found while segmenting: for each start,
-                // its word ends in increasing order.
-                for c in a..<(b - 1) {
-                    let (first, stop) = wordRange[c]
-                    for w in Int(first)..<Int(stop) {
-                        let d = Int(wordEnds[w])
-                        if d > b { break }
-                        if c == a && d == b { continue }
-                        sink.add(TermView(bytes: encode(chars, c, d), scalar: chars[c], position: 0, start: origin[indices[c]],
-                                          end: origin[indices[d - 1] + 1], kind: .subword))
-                    }
+            // Every dictionary word the run spells, found while segmenting (for each start, its
+            // ends in increasing order): a word on the segmentation's path is a `.word`, any
+            // other (inside one, or across two) a `.subword`.
+            var pathEnd = 0
+            for c in 0..<m {
+                let onPath = c == pathEnd
+                if onPath { pathEnd = Int(next[c]) }
+                let (first, stop) = wordRange[c]
+                for w in Int(first)..<Int(stop) {
+                    let d = Int(wordEnds[w])
+                    sink.add(TermView(bytes: encode(chars, c, d), scalar: chars[c], position: 0, start: origin[indices[c]],
+                                      end: origin[indices[d - 1] + 1], kind: onPath && d == pathEnd ? .word : .subword))
                 }
             }
         }

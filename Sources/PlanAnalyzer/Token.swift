@@ -5,7 +5,8 @@ public struct Token: Sendable, Hashable, Codable {
         case han
         /// A dictionary word (or unknown-word guess) over several Han characters: no position.
         case word
-        /// A shorter dictionary word inside a word (可持续 in 可持续发展目标): no position.
+        /// Any other dictionary word the characters spell: inside a word (可持续 in 可持续发展目标)
+        /// or across two (中国 in 其中|国际). No position.
         case subword
         /// A Latin word, a number, or a symbol such as a/75/6 or covid-19: positioned.
         case latin

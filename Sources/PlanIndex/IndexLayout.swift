@@ -15,6 +15,12 @@ public struct IndexLayout: Sendable {
     static let versionKey = "plansearch:layout"
     static let version = "2"  // 2: sections stored in StoredSection.encoded() form
     static let schemaKey = "plansearch:schema"
+    /// Metadata key naming the analyzer (its fingerprint) under which every document of this
+    /// database was indexed; empty while some were indexed under another (an older PlanSearch,
+    /// another lexicon). The query side trusts an index's terms only as far as this says: a body
+    /// word is found by its term alone only in an index whose documents all hold every
+    /// dictionary word (see `QueryAnalyzer.everyWordFingerprint`).
+    static let analyzerKey = "plansearch:analyzer"
     /// Bumped when a change to sectioning or to what a section's document holds (the sectioner,
     /// copy keys, values) gives the same file and schema other sections: documents indexed
     /// before are then indexed again (see ``DocumentRecord/fingerprint``).

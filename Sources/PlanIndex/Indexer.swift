@@ -162,6 +162,9 @@ public final class Indexer {
         var keep: Set<String> = []  // folders that could not be listed
         var records: [String: DocumentRecord] = [:]
         for record in try documents() { records[record.id] = record }
+        // Cleared before any document changes if some were indexed under another analyzer; set
+        // again at the end once none is left (a run cut short leaves it cleared).
+        try recordAnalyzer(records.values)
         // A folder or file inside a root this index already has keeps its ids relative to that
         // root (reindexing plans/d1 of an index of plans must not make d1's files new documents).
         let knownRoots = Set(records.values.map(\.root))
@@ -288,6 +291,7 @@ public final class Indexer {
                 summary.removed += 1
             }
         }
+        try recordAnalyzer(try documents())
         try writer.commit()
         lastCommit = .now
         let finalRecords = try documents()
@@ -295,6 +299,16 @@ public final class Indexer {
         summary.sections = finalRecords.reduce(0) { $0 + $1.sections }
         summary.seconds = Self.seconds(ContinuousClock.now - start)
         return summary
+    }
+
+    /// Writes `IndexLayout.analyzerKey`: this analyzer's fingerprint when every one of `records`
+    /// was indexed under it, else empty (only when that changes the value).
+    private func recordAnalyzer(_ records: some Collection<DocumentRecord>) throws {
+        let analyzer = builder.analyzer.fingerprint
+        let value = records.allSatisfy { $0.fingerprint?.hasSuffix("/" + analyzer) == true } ? analyzer : ""
+        if try writer.metadataString(IndexLayout.analyzerKey) != value {
+            try writer.setMetadata(IndexLayout.analyzerKey, value)
+        }
     }
 
     /// Content hashes of the documents seen this run (for telling a rename from a removal).

@@ -24,14 +24,34 @@ public struct QueryWord: Sendable, Hashable {
     }
 }
 
+/// How a query finds a word of several Han characters in a field: what the index holds decides it.
+public enum WordMatching: Sendable, Hashable {
+    /// By its term, or by the phrase of its characters (positions read): an index whose
+    /// documents hold only the words their segmentation chose (and the words inside those) has
+    /// no term where the same characters were segmented otherwise.
+    case termOrCharacters
+    /// By its term alone, which an index holding every dictionary word its text spells has
+    /// wherever the characters stand together. The characters still add the weight the phrase
+    /// gave, without their positions being read.
+    case term
+    /// By its term alone, in a field without positions (the heading path, the title), where
+    /// the characters inside words are not indexed.
+    case termWithoutPositions
+}
+
 /// The query side of an analyzer: the same normalisation and segmentation as indexing, so that
 /// what is searched for is what was indexed, and highlighting finds what matched.
 public protocol QueryAnalyzer: Sendable {
+    /// The analyzer fingerprint that an index records (`IndexLayout.analyzerKey`) when every
+    /// document in it was analysed by this analyzer's indexing side, which then holds every
+    /// dictionary word its text spells: body words are matched with `WordMatching.term`. nil
+    /// for an analyzer whose index holds no such words.
+    var everyWordFingerprint: String? { get }
     /// The words of an unquoted query item (an unspaced question yields several).
-    func words(of text: String, prefix: String) -> [QueryWord]
+    func words(of text: String, prefix: String, matching: WordMatching) -> [QueryWord]
     /// An exact phrase: matches where these characters stand consecutively. nil when the text
     /// has no searchable characters.
-    func phrase(_ text: String, prefix: String) -> QueryWord?
+    func phrase(_ text: String, prefix: String, matching: WordMatching) -> QueryWord?
     /// Normalises text for highlighting: the normalised string and, for each of its Unicode
     /// scalars, the offset of the original scalar it came from (plus one past the end).
     func normalizeForHighlighting(_ text: String) -> (text: [Unicode.Scalar], origin: [Int])
@@ -41,6 +61,17 @@ public protocol QueryAnalyzer: Sendable {
 }
 
 extension QueryAnalyzer {
+    public var everyWordFingerprint: String? { nil }
+
+    /// The words as an index of any age holds them (by term or by characters).
+    public func words(of text: String, prefix: String) -> [QueryWord] {
+        words(of: text, prefix: prefix, matching: .termOrCharacters)
+    }
+
+    public func phrase(_ text: String, prefix: String) -> QueryWord? {
+        phrase(text, prefix: prefix, matching: .termOrCharacters)
+    }
+
     /// Past ASCII, nothing: Xapian's n-gram tokenizer splits kana, Hangul and full-width forms
     /// off a Latin word, and the baseline's highlights stay as they were.
     public func continuesLatinWord(_ s: Unicode.Scalar) -> Bool { false }
@@ -50,12 +81,12 @@ extension QueryAnalyzer {
 public struct XapianNgramQueryAnalyzer: QueryAnalyzer {
     public init() {}
 
-    public func words(of text: String, prefix: String) -> [QueryWord] {
+    public func words(of text: String, prefix: String, matching: WordMatching) -> [QueryWord] {
         [QueryWord(text: text, query: .parsed(text, prefix: prefix, cjkNgram: true, defaultAnd: true),
                    required: true, highlights: [text.lowercased()])]
     }
 
-    public func phrase(_ text: String, prefix: String) -> QueryWord? {
+    public func phrase(_ text: String, prefix: String, matching: WordMatching) -> QueryWord? {
         let quoted = "\"" + text.replacingOccurrences(of: "\"", with: " ") + "\""
         return QueryWord(text: text, query: .parsed(quoted, prefix: prefix, cjkNgram: true, defaultAnd: true),
                          required: true, highlights: [text.lowercased()])

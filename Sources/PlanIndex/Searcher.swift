@@ -155,16 +155,19 @@ public final class Searcher {
         case let .andMaybe(required, optional) where required.hasPositionalCondition && !optional.hasPositionalCondition:
             if case let .or(words) = optional { return .and(words) }
             return optional
+        // A word found by its term, its characters only adding weight (WordMatching.term): the term.
+        case let .andMaybe(required, _) where !required.hasPositionalCondition:
+            return seedForm(required)
         case let .scaleWeight(sub, factor): return .scaleWeight(seedForm(sub), factor)
         default: return query.positionsRelaxed
         }
     }
 
     /// A query item as its synonym group: every variant as a phrase, weighed as one term.
-    private func synonymWord(_ text: String) -> QueryWord? {
+    private func synonymWord(_ text: String, _ matching: WordMatching) -> QueryWord? {
         guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
         let words = variants.compactMap { variant in
-            analyzer.phrase(variant, prefix: schema.fields.body.prefix).map { word in
+            analyzer.phrase(variant, prefix: schema.fields.body.prefix, matching: matching).map { word in
                 acrossFields(word) { analyzer.phrase(variant, prefix: $0)?.query }
             }
         }
@@ -175,9 +178,9 @@ public final class Searcher {
 
     /// An excluded item's synonym group: any variant in the body text (as an excluded word
     /// is matched in the body only), or nil when the item is in no group.
-    private func synonymExclusion(_ text: String) -> Query? {
+    private func synonymExclusion(_ text: String, _ matching: WordMatching) -> Query? {
         guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
-        let phrases = variants.compactMap { analyzer.phrase($0, prefix: schema.fields.body.prefix)?.query }
+        let phrases = variants.compactMap { analyzer.phrase($0, prefix: schema.fields.body.prefix, matching: matching)?.query }
         return phrases.isEmpty ? nil : (phrases.count == 1 ? phrases[0] : .or(phrases))
     }
 
@@ -202,6 +205,7 @@ public final class Searcher {
         // First: a reopen that fails halfway may already have moved some shards on, and the
         // reader is not asked to reopen again for the same change.
         rerankFactsCache.removeAll()
+        bodyMatchingCache = nil
         try database.reopen()
         for shard in shards where shard !== database { try shard.reopen() }
     }
@@ -222,6 +226,23 @@ public final class Searcher {
     }
 
     // MARK: search
+
+    /// How this revision of the index lets a body word be found (see `WordMatching`): by its
+    /// term alone when every shard says all its documents were indexed by this analyzer, which
+    /// holds every dictionary word; else by its term or its characters. A cluster's remote
+    /// shards can be rebuilt without a reopen here, so a cluster always takes the second way.
+    private var bodyMatchingCache: WordMatching?
+
+    func bodyMatching() throws -> WordMatching {
+        if let known = bodyMatchingCache { return known }
+        var matching = WordMatching.termOrCharacters
+        if cluster == nil, let fingerprint = analyzer.everyWordFingerprint,
+           try shards.allSatisfy({ try $0.metadataString(IndexLayout.analyzerKey) == fingerprint }) {
+            matching = .term
+        }
+        bodyMatchingCache = matching
+        return matching
+    }
 
     public func search(_ params: SearchParams) throws -> SearchResult {
         let started = ContinuousClock.now
@@ -259,6 +280,7 @@ public final class Searcher {
         }
         let headings = parsed.headings + (filters.heading.map { [$0] } ?? [])
         filters.doc = documents
+        let matching = try bodyMatching()
 
         // Required clauses and optional (ranking-only) words.
         var required: [Clause] = []
@@ -268,20 +290,20 @@ public final class Searcher {
         for (typed, clause) in parsed.clauses.enumerated() {
             var alternatives: [QueryWord] = []
             for item in clause {
-                if let group = synonymWord(item.text) {
+                if let group = synonymWord(item.text, matching) {
                     alternatives.append(group)
                     continue
                 }
                 switch item {
                 case let .phrase(text):
-                    if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix) {
+                    if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix, matching: matching) {
                         alternatives.append(acrossFields(word) { analyzer.phrase(text, prefix: $0)?.query })
                     }
                 case let .word(text):
-                    let body = analyzer.words(of: text, prefix: schema.fields.body.prefix)
-                    let heading = analyzer.words(of: text, prefix: schema.fields.heading.prefix)
-                    let title = analyzer.words(of: text, prefix: schema.fields.title.prefix)
-                    let groups = body.map { synonymWord($0.text) }
+                    let body = analyzer.words(of: text, prefix: schema.fields.body.prefix, matching: matching)
+                    let heading = analyzer.words(of: text, prefix: schema.fields.heading.prefix, matching: .termWithoutPositions)
+                    let title = analyzer.words(of: text, prefix: schema.fields.title.prefix, matching: .termWithoutPositions)
+                    let groups = body.map { synonymWord($0.text, matching) }
                     let words = body.enumerated().map { i, word -> QueryWord in
                         if let group = groups[i] {
                             return QueryWord(text: group.text, query: group.query, required: word.required, highlights: group.highlights)
@@ -312,7 +334,7 @@ public final class Searcher {
                         }
                         // The item as typed, as a phrase: sections holding 技术合作执行额 as
                         // written rank above those with 技术, 合作, 执行 and 额 scattered.
-                        if words.count > 1, var asTyped = analyzer.phrase(text, prefix: schema.fields.body.prefix) {
+                        if words.count > 1, var asTyped = analyzer.phrase(text, prefix: schema.fields.body.prefix, matching: matching) {
                             asTyped.required = false
                             optional.append(asTyped)
                         }
@@ -339,11 +361,11 @@ public final class Searcher {
         }
         let excluded: [Query] = parsed.excluded.compactMap { item in
             // -ITC leaves out 国际贸易中心 and 国贸中心 too, as ITC finds them.
-            if let group = synonymExclusion(item.text) { return group }
+            if let group = synonymExclusion(item.text, matching) { return group }
             switch item {
-            case let .phrase(text): return analyzer.phrase(text, prefix: schema.fields.body.prefix)?.query
+            case let .phrase(text): return analyzer.phrase(text, prefix: schema.fields.body.prefix, matching: matching)?.query
             case let .word(text):
-                return analyzer.words(of: text, prefix: schema.fields.body.prefix).map(\.query).reduce(nil) { acc, q in
+                return analyzer.words(of: text, prefix: schema.fields.body.prefix, matching: matching).map(\.query).reduce(nil) { acc, q in
                     acc.map { .and([$0, q]) } ?? q
                 }
             }

@@ -75,6 +75,9 @@ struct SegmentationTests {
         Case(text: "2030年议程", includes: ["2030", "年", "议程"]),
         Case(text: "代表团使用新的 e-deleGATE 门户网站服务", includes: ["e-delegate", "delegate", "门户", "网站"]),
         Case(text: "Akoma Ntoso 标准", includes: ["akoma", "ntoso", "标准"]),
+        // A dictionary word across two segmented words (外资 in 预算外|资金) is a term too, so a
+        // query word's term is wherever its characters stand together.
+        Case(text: "已把国贸中心预算外资金的一半", includes: ["预算外", "资金", "外资", "预算", "国贸中心", "中心"]),
     ]
 
     @Test("words, sub-words, characters and mixed tokens", arguments: cases)
@@ -387,7 +390,7 @@ struct UnpositionedFieldTests {
     static let cases: [(text: String, kept: [String], unindexed: Int)] = [
         // Characters inside words go (no phrase can use them without positions); a character the
         // segmentation leaves alone (和, 水, 国) stays, for a one-character query word.
-        ("次级方案 1 妇女经济赋权和水", ["次级方案", "次级", "方案", "1", "和", "水", "妇女", "经济", "赋权"], 10),
+        ("次级方案 1 妇女经济赋权和水", ["次级", "次级方案", "方案", "1", "和", "水", "妇女", "经济", "赋权"], 10),
         ("国", ["国"], 0),
         ("妇女", ["妇女"], 2),
         // Latin tokens and their parts are all kept.

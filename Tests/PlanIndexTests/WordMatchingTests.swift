@@ -1,0 +1,96 @@
+import Foundation
+import PlanAnalyzer
+import PlanProtocol
+import Testing
+@testable import PlanIndex
+import XapianKit
+
+/// Documents indexed as PlanSearch did before terms version 3: characters with positions, and
+/// only the words the segmentation chose (no word inside one or across two). An index of an
+/// older PlanSearch holds no term for 外资 in 预算外|资金.
+struct SegmentedWordsOnlyAnalyzer: DocumentAnalyzer {
+    let analyzer: Analyzer
+    var fingerprint: String { "segmented-words-only" }
+
+    func index(_ text: String, prefix: String, wdf: UInt32, from start: UInt32, positional: Bool,
+               into document: inout Document) -> UInt32 {
+        analyzer.analyze(text, startPosition: start) { token in
+            if positional && token.position > 0 {
+                document.addPosting(prefix + token.term, at: token.position, wdfIncrement: wdf)
+            } else if token.kind == .word || token.kind == .part || token.kind == .latin {
+                document.addTerm(prefix + token.term, wdfIncrement: wdf)
+            }
+        }
+    }
+}
+
+@Suite("A body word is found by its term only where the index holds every dictionary word")
+final class WordMatchingTests {
+    let scratch: Scratch
+    let schema: Schema
+
+    init() throws {
+        scratch = try Scratch()
+        // 外资 stands across two segmented words in 1.1 (预算外|资金), as a word of its own in 1.2.
+        try scratch.write("plans/a.txt", " 1.1 国贸中心预算外资金的一半用于最不发达国家。 \n\n 1.2 外资流入发展中国家。 \n")
+        schema = try loadSchema("un-plan")
+    }
+
+    func index(_ analyzer: any DocumentAnalyzer, progress: ((Indexer) -> Void)? = nil) throws {
+        let indexer = try Indexer(databasePath: scratch.path + "/db", schema: schema, analyzer: analyzer, durable: false)
+        if let progress { indexer.progress = { [unowned indexer] _, _, _ in progress(indexer) } }
+        _ = try indexer.index(paths: [scratch.path + "/plans"])
+        try indexer.close()
+    }
+
+    func paragraphs(_ searcher: Searcher, _ query: String) throws -> Set<String> {
+        Set(try searcher.search(SearchParams(query: query)).hits.compactMap(\.para))
+    }
+
+    @Test("an index of this analyzer: the term alone, which finds the word across two segmented ones")
+    func everyWordIndex() throws {
+        try index(try AnalyzerChoice.plansearch.make(for: schema))
+        let searcher = try plansearchSearcher(of: scratch, schema: schema)
+        #expect(try searcher.bodyMatching() == .term)
+        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2"])
+        #expect(try paragraphs(searcher, "\"外资\"") == ["1.1", "1.2"])
+    }
+
+    @Test("an index of another analyzer: the term or the characters, then the term once it is reindexed")
+    func olderIndex() throws {
+        let planAnalyzer = try AnalyzerChoice.planAnalyzer(for: schema)
+        try index(SegmentedWordsOnlyAnalyzer(analyzer: planAnalyzer))
+        let searcher = try plansearchSearcher(of: scratch, schema: schema)
+        #expect(try searcher.bodyMatching() == .termOrCharacters)
+        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2"])
+        #expect(try paragraphs(searcher, "\"外资\"") == ["1.1", "1.2"])
+
+        // Reindexed by this analyzer: the mark is cleared before the first document changes
+        // (a run cut short leaves it so), and set once every document is indexed again.
+        var marks: [String] = []
+        try index(PlanDocumentAnalyzer(analyzer: planAnalyzer)) { indexer in
+            marks.append((try? indexer.writer.metadataString(IndexLayout.analyzerKey)) ?? "?")
+        }
+        #expect(!marks.isEmpty && marks.allSatisfy(\.isEmpty))
+        try searcher.reopen()
+        #expect(try searcher.bodyMatching() == .term)
+        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2"])
+    }
+
+    @Test("one document left from another analyzer keeps the characters")
+    func mixedIndex() throws {
+        try index(try AnalyzerChoice.plansearch.make(for: schema))
+        // A record of a file indexed elsewhere under an older analyzer (its root is not this run's).
+        let writer = try WritableDatabase(path: scratch.path + "/db", mode: .open)
+        let record = DocumentRecord(id: "old.txt", title: "", file: "/elsewhere/old.txt", root: "/elsewhere", hash: "h", size: 1,
+                                    modified: 0, sections: 0, indexedAt: 0, schema: schema.name, year: nil,
+                                    transcodedFrom: nil, fingerprint: "5/x/plansearch-2-fold-0")
+        try writer.setMetadata(IndexLayout.documentKey("old.txt"), Array(try JSONEncoder().encode(record)))
+        try writer.commit()
+        try writer.close()
+        try index(try AnalyzerChoice.plansearch.make(for: schema))
+        let searcher = try plansearchSearcher(of: scratch, schema: schema)
+        #expect(try searcher.bodyMatching() == .termOrCharacters)
+        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2"])
+    }
+}

@@ -7,7 +7,8 @@ import Synchronization
 /// normalised text, whatever the segmentation), and every dictionary word of two or more
 /// characters that the text spells is a term without a position: the segmented words, the words
 /// inside them, and the words across two of them (中国 in 其中|国际). A query word is then found
-/// by its term wherever its characters stand together, without checking positions. Latin words,
+/// by its term wherever its characters stand together, without checking positions. (A field
+/// without positions keeps no words across: see `TermBatch.takesWordsAcross`.) Latin words,
 /// numbers and symbols are positioned terms with their parts unpositioned.
 /// Whitespace between two Han characters is no boundary (PDF line breaks); between Latin words it
 /// is. Queries: the same normalisation and segmentation, reported as ``QueryUnit``s.
@@ -395,8 +396,8 @@ public final class Analyzer: Sendable {
 
     /// Emits the Han run starting at `start` (joined across whitespace): its characters with
     /// positions, and without positions every dictionary word of two or more characters it
-    /// spells (each occurrence, whether the segmentation chose it or not). Returns where
-    /// scanning resumes.
+    /// spells (each occurrence, whether the segmentation chose it or not; see
+    /// `TermSink.takesWordsAcross`). Returns where scanning resumes.
     private func hanRun<Sink: TermSink>(from start: Int, _ state: inout ScanState, _ position: inout UInt32,
                                         _ sink: inout Sink) -> Int {
         state.runScalars.removeAll(keepingCapacity: true)
@@ -458,7 +459,9 @@ public final class Analyzer: Sendable {
             }
             // Every dictionary word the run spells, found while segmenting (for each start, its
             // ends in increasing order): a word on the segmentation's path is a `.word`, any
-            // other (inside one, or across two) a `.subword`.
+            // other (inside one, or across two) a `.subword`. A sink that takes no words across
+            // stops at the end of the path word holding the start.
+            let across = sink.takesWordsAcross
             var pathEnd = 0
             for c in 0..<m {
                 let onPath = c == pathEnd
@@ -466,6 +469,7 @@ public final class Analyzer: Sendable {
                 let (first, stop) = wordRange[c]
                 for w in Int(first)..<Int(stop) {
                     let d = Int(wordEnds[w])
+                    if !across && d > pathEnd { break }
                     sink.add(TermView(bytes: encode(chars, c, d), scalar: chars[c], position: 0, start: origin[indices[c]],
                                       end: origin[indices[d - 1] + 1], kind: onPath && d == pathEnd ? .word : .subword))
                 }

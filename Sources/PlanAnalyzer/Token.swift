@@ -59,6 +59,13 @@ public struct TermView {
 /// receiver instead of calling a closure per term.
 protocol TermSink {
     mutating func add(_ term: TermView)
+    /// Whether it takes the dictionary words across two segmented words (中国 in 其中|国际), or
+    /// only the segmented words and the words inside them.
+    var takesWordsAcross: Bool { get }
+}
+
+extension TermSink {
+    var takesWordsAcross: Bool { true }
 }
 
 struct ClosureSink: TermSink {
@@ -81,6 +88,13 @@ public struct TermBatch: TermSink, Sendable {
     public var unindexed = 0
 
     public init(positional: Bool = true) { self.positional = positional }
+
+    /// Only a field with positions takes the words across segmented words: there a query word
+    /// is matched by its term alone (see `PlanIndex.WordMatching`), which must then find every
+    /// place its characters stand together. A field without positions (the heading path, the
+    /// title) was only ever matched by the segmented words, and its terms repeat in every
+    /// section under a heading: words across would cost index time and size for nothing.
+    var takesWordsAcross: Bool { positional }
 
     public mutating func removeAll() {
         postingBytes.removeAll(keepingCapacity: true)

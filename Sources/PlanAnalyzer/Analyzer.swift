@@ -51,8 +51,8 @@ public final class Analyzer: Sendable {
     /// normalisation, which sub-words are kept): indexes built before are then indexed again.
     /// 2: fields without positions keep only the Han characters that are words alone.
     /// 3: every dictionary word a Han run spells is a term, not only the segmented words and
-    /// the words inside them (a query word's term then finds all its places; see
-    /// `PlanQueryAnalyzer.WordMatching`).
+    /// the words inside them (a query word's term then finds all its places in a Han run; see
+    /// `PlanIndex.WordMatching`).
     public static let termsVersion = 3
 
     /// What decides the terms a text gets: this code's version, folding and the lexicon's

@@ -16,11 +16,17 @@ public struct IndexLayout: Sendable {
     static let version = "2"  // 2: sections stored in StoredSection.encoded() form
     static let schemaKey = "plansearch:schema"
     /// Metadata key naming the analyzer (its fingerprint) under which every document of this
-    /// database was indexed; empty while some were indexed under another (an older PlanSearch,
-    /// another lexicon). The query side trusts an index's terms only as far as this says: a body
-    /// word is found by its term alone only in an index whose documents all hold every
-    /// dictionary word (see `QueryAnalyzer.everyWordFingerprint`).
+    /// database was indexed, with the last document id then (`analyzerMark`); empty while some
+    /// were indexed under another (an older PlanSearch, another lexicon). The query side trusts
+    /// an index's terms only as far as this says: a body word is found by its term alone only in
+    /// an index whose documents all hold every dictionary word (see
+    /// `QueryAnalyzer.everyWordFingerprint`). The document id makes a mark stale once anything
+    /// else writes documents: an older PlanSearch, which never touches the key.
     static let analyzerKey = "plansearch:analyzer"
+
+    static func analyzerMark(_ fingerprint: String, lastDocument: UInt32) -> String {
+        "\(fingerprint)@\(lastDocument)"
+    }
     /// Bumped when a change to sectioning or to what a section's document holds (the sectioner,
     /// copy keys, values) gives the same file and schema other sections: documents indexed
     /// before are then indexed again (see ``DocumentRecord/fingerprint``).

@@ -291,21 +291,24 @@ public final class Indexer {
                 summary.removed += 1
             }
         }
-        try recordAnalyzer(try documents())
+        let finalRecords = try documents()
+        try recordAnalyzer(finalRecords)
         try writer.commit()
         lastCommit = .now
-        let finalRecords = try documents()
         summary.documents = finalRecords.count
         summary.sections = finalRecords.reduce(0) { $0 + $1.sections }
         summary.seconds = Self.seconds(ContinuousClock.now - start)
         return summary
     }
 
-    /// Writes `IndexLayout.analyzerKey`: this analyzer's fingerprint when every one of `records`
-    /// was indexed under it, else empty (only when that changes the value).
+    /// Writes `IndexLayout.analyzerKey`: this analyzer's mark when every one of `records` was
+    /// indexed under it, else empty (only when that changes the value). A record that cannot be
+    /// read (left out of `records`) counts as another analyzer's.
     private func recordAnalyzer(_ records: some Collection<DocumentRecord>) throws {
         let analyzer = builder.analyzer.fingerprint
-        let value = records.allSatisfy { $0.fingerprint?.hasSuffix("/" + analyzer) == true } ? analyzer : ""
+        let allRead = try writer.metadataKeys(prefix: IndexLayout.documentKeyPrefix).count == records.count
+        let value = allRead && records.allSatisfy { $0.fingerprint?.hasSuffix("/" + analyzer) == true }
+            ? IndexLayout.analyzerMark(analyzer, lastDocument: try writer.lastDocumentID()) : ""
         if try writer.metadataString(IndexLayout.analyzerKey) != value {
             try writer.setMetadata(IndexLayout.analyzerKey, value)
         }

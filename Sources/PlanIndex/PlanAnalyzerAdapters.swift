@@ -91,10 +91,12 @@ public struct PlanQueryAnalyzer: QueryAnalyzer {
         case .termOrCharacters:
             return .or([word, .phrase(characters)])
         case .term:
-            // The same sections and weights as `word OR phrase` over such an index: where the
-            // term is, the characters stand together, and the phrase weighed what they weigh.
-            // Checking the phrase's positions was much of a common word's cost (20 copies of the
-            // corpus, eight clients: about 395 -> 480 queries/s).
+            // The sections of `word OR phrase` over such an index, but for the phrase's matches
+            // across punctuation (which takes no position: 世界中，国际 held 中国): the term
+            // is where the characters stand together in a run of Han text. The weight is what
+            // the word and the phrase's characters weighed, less the phrase-in-OR weight Xapian
+            // 1.4 sometimes counts for a section it did not match (see `seededRound`). Checking
+            // the phrase's positions was much of a common word's cost.
             return .andMaybe(word, .and(characters))
         case .termWithoutPositions:
             return word

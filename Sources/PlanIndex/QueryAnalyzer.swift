@@ -31,8 +31,9 @@ public enum WordMatching: Sendable, Hashable {
     /// no term where the same characters were segmented otherwise.
     case termOrCharacters
     /// By its term alone, which an index holding every dictionary word its text spells has
-    /// wherever the characters stand together. The characters still add the weight the phrase
-    /// gave, without their positions being read.
+    /// wherever the characters stand together in a run of Han text (not across punctuation, as
+    /// the phrase did). The characters still add the weight the phrase gave, without their
+    /// positions being read.
     case term
     /// By its term alone, in a field without positions (the heading path, the title), where
     /// the characters inside words are not indexed.

@@ -15,6 +15,9 @@ public final class Searcher {
     private var shards: [Database]
     /// Set when searching a cluster of local and remote shards.
     private let cluster: ClusterConnection?
+    /// Whether every shard is opened here, so that each one's analyzer mark can be read (see
+    /// `bodyMatching`).
+    private let readsAnalyzerMark: Bool
     let synonyms: SynonymTable
     /// Snippet length in characters.
     public var snippetLength = 160
@@ -27,6 +30,7 @@ public final class Searcher {
         self.analyzer = analyzer
         self.synonyms = try synonyms ?? Self.loadSynonyms(schema, analyzer)
         cluster = nil
+        readsAnalyzerMark = true
         let paths = try ShardLayout.databasePaths(databasePath)
         if paths.count == 1 {
             database = try Database(path: paths[0])
@@ -60,6 +64,7 @@ public final class Searcher {
         self.database = database
         shards = [database]
         cluster = nil
+        readsAnalyzerMark = false
     }
 
     /// Searches a cluster's shards; those that are down are left out and reported.
@@ -71,6 +76,7 @@ public final class Searcher {
         self.synonyms = try synonyms ?? Self.loadSynonyms(schema, analyzer)
         let connection = ClusterConnection(configuration)
         cluster = connection
+        readsAnalyzerMark = false
         guard let combined = connection.combined else {
             throw IndexError("no shard of the cluster answers: \(connection.missing.joined(separator: ", "))")
         }
@@ -228,16 +234,21 @@ public final class Searcher {
     // MARK: search
 
     /// How this revision of the index lets a body word be found (see `WordMatching`): by its
-    /// term alone when every shard says all its documents were indexed by this analyzer, which
-    /// holds every dictionary word; else by its term or its characters. A cluster's remote
-    /// shards can be rebuilt without a reopen here, so a cluster always takes the second way.
-    private var bodyMatchingCache: WordMatching?
+    /// term alone when every shard's mark says all its documents, as they are now, were indexed
+    /// by this analyzer, which holds every dictionary word; else by its term or its characters.
+    /// A cluster's remote shards can be rebuilt without a reopen here, and a database combined
+    /// by the caller answers metadata from its first shard only: both take the second way.
+    /// (Settable for tests, which compare the two on one index.)
+    var bodyMatchingCache: WordMatching?
 
     func bodyMatching() throws -> WordMatching {
         if let known = bodyMatchingCache { return known }
         var matching = WordMatching.termOrCharacters
-        if cluster == nil, let fingerprint = analyzer.everyWordFingerprint,
-           try shards.allSatisfy({ try $0.metadataString(IndexLayout.analyzerKey) == fingerprint }) {
+        if readsAnalyzerMark, let fingerprint = analyzer.everyWordFingerprint,
+           try shards.allSatisfy({ shard in
+               try shard.metadataString(IndexLayout.analyzerKey)
+                   == IndexLayout.analyzerMark(fingerprint, lastDocument: try shard.lastDocumentID())
+           }) {
             matching = .term
         }
         bodyMatchingCache = matching

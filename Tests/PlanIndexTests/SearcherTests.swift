@@ -301,6 +301,9 @@ final class PlanAnalyzerSearchTests {
         (Query.andMaybe(.scaleWeight(.phrase([.term("工"), .term("发")]), 0.5), .term("工发")), Query.term("工发")),
         (Query.scaleWeight(.or([.term("H妇女"), .phrase([.term("H妇"), .term("H女")])]), 2), Query.scaleWeight(.or([.term("H妇女")]), 2)),
         (Query.near([.term("a"), .term("b")], window: 8), Query.and([.term("a"), .term("b")])),
+        // WordMatching.term: a word and its characters' weight, a one-word phrase reversed.
+        (Query.andMaybe(.term("妇女"), .and([.term("妇"), .term("女")])), Query.term("妇女")),
+        (Query.andMaybe(.term("工发"), .scaleWeight(.and([.term("工"), .term("发")]), 0.5)), Query.term("工发")),
     ])
     func seedForm(_ query: Query, _ expected: Query) {
         #expect(Searcher.seedForm(query) == expected)

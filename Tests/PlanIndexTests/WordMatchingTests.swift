@@ -5,9 +5,9 @@ import Testing
 @testable import PlanIndex
 import XapianKit
 
-/// Documents indexed as PlanSearch did before terms version 3: characters with positions, and
-/// only the words the segmentation chose (no word inside one or across two). An index of an
-/// older PlanSearch holds no term for 外资 in 预算外|资金.
+/// Documents indexed as an older PlanSearch did: characters with positions, and only the words
+/// the segmentation chose (version 2 also kept the words inside them, never those across two).
+/// Such an index holds no term for 外资 in 预算外|资金.
 struct SegmentedWordsOnlyAnalyzer: DocumentAnalyzer {
     let analyzer: Analyzer
     var fingerprint: String { "segmented-words-only" }
@@ -31,8 +31,12 @@ final class WordMatchingTests {
 
     init() throws {
         scratch = try Scratch()
-        // 外资 stands across two segmented words in 1.1 (预算外|资金), as a word of its own in 1.2.
-        try scratch.write("plans/a.txt", " 1.1 国贸中心预算外资金的一半用于最不发达国家。 \n\n 1.2 外资流入发展中国家。 \n")
+        // 外资 stands across two segmented words in 1.1 (预算外|资金), as a word of its own in 1.2,
+        // and across punctuation in 1.3.
+        try scratch.write("plans/a.txt", """
+         1.1 国贸中心预算外资金的一半用于最不发达国家。 \n\n 1.2 外资流入发展中国家。 \n\n\
+         1.3 资金来自预算外，资助中心的工作。 \n
+        """)
         schema = try loadSchema("un-plan")
     }
 
@@ -62,8 +66,8 @@ final class WordMatchingTests {
         try index(SegmentedWordsOnlyAnalyzer(analyzer: planAnalyzer))
         let searcher = try plansearchSearcher(of: scratch, schema: schema)
         #expect(try searcher.bodyMatching() == .termOrCharacters)
-        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2"])
-        #expect(try paragraphs(searcher, "\"外资\"") == ["1.1", "1.2"])
+        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2", "1.3"])
+        #expect(try paragraphs(searcher, "\"外资\"") == ["1.1", "1.2", "1.3"])
 
         // Reindexed by this analyzer: the mark is cleared before the first document changes
         // (a run cut short leaves it so), and set once every document is indexed again.
@@ -75,6 +79,42 @@ final class WordMatchingTests {
         try searcher.reopen()
         #expect(try searcher.bodyMatching() == .term)
         #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2"])
+    }
+
+    /// Sections found by the term alone and by the term or the characters, on one index: the
+    /// same, but for the phrase's matches across punctuation (外，资 in 1.3).
+    static let bothWays: [(query: String, byTerm: Set<String>, byCharacters: Set<String>)] = [
+        ("外资", ["1.1", "1.2"], ["1.1", "1.2", "1.3"]),
+        ("\"外资\"", ["1.1", "1.2"], ["1.1", "1.2", "1.3"]),
+        ("预算外 -外资", ["1.3"], []),
+        ("中心 资金", ["1.1", "1.3"], ["1.1", "1.3"]),
+        ("国贸中心的一半", ["1.1"], ["1.1"]),
+        ("资助 中心", ["1.1", "1.3"], ["1.1", "1.3"]),  // 1.1 fills the short page (中心 alone)
+    ]
+
+    @Test("both ways find the same sections, but for a phrase's matches across punctuation", arguments: bothWays)
+    func sameSections(_ c: (query: String, byTerm: Set<String>, byCharacters: Set<String>)) throws {
+        try index(try AnalyzerChoice.plansearch.make(for: schema))
+        let searcher = try plansearchSearcher(of: scratch, schema: schema)
+        #expect(try searcher.bodyMatching() == .term)
+        #expect(try paragraphs(searcher, c.query) == c.byTerm)
+        searcher.bodyMatchingCache = .termOrCharacters
+        #expect(try paragraphs(searcher, c.query) == c.byCharacters)
+    }
+
+    @Test("a mark goes stale when something else writes documents (an older PlanSearch does not know it)")
+    func staleMark() throws {
+        try index(try AnalyzerChoice.plansearch.make(for: schema))
+        let searcher = try plansearchSearcher(of: scratch, schema: schema)
+        #expect(try searcher.bodyMatching() == .term)
+        let writer = try WritableDatabase(path: scratch.path + "/db", mode: .open)
+        var document = Document()
+        document.addPosting("外", at: 1)
+        _ = try writer.add(document)
+        try writer.commit()
+        try writer.close()
+        try searcher.reopen()
+        #expect(try searcher.bodyMatching() == .termOrCharacters)
     }
 
     @Test("one document left from another analyzer keeps the characters")
@@ -91,6 +131,6 @@ final class WordMatchingTests {
         try index(try AnalyzerChoice.plansearch.make(for: schema))
         let searcher = try plansearchSearcher(of: scratch, schema: schema)
         #expect(try searcher.bodyMatching() == .termOrCharacters)
-        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2"])
+        #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2", "1.3"])
     }
 }

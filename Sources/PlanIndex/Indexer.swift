@@ -140,10 +140,18 @@ public final class Indexer {
     }
 
     public static func documents(in database: Database) throws -> [DocumentRecord] {
+        try records(in: database).records
+    }
+
+    /// The records that can be read, and how many cannot (skipped, not fatal: a damaged record
+    /// must not stop a run).
+    static func records(in database: Database) throws -> (records: [DocumentRecord], unreadable: Int) {
         let decoder = JSONDecoder()
-        return try database.metadataKeys(prefix: IndexLayout.documentKeyPrefix).compactMap { key in
+        let keys = try database.metadataKeys(prefix: IndexLayout.documentKeyPrefix)
+        let records = try keys.compactMap { key in
             try? decoder.decode(DocumentRecord.self, from: Data(database.metadata(key)))
         }
+        return (records, keys.count - records.count)
     }
 
     /// Indexes files and directories. Directories are walked for files with the schema's
@@ -161,10 +169,11 @@ public final class Indexer {
         var givenFiles: Set<String> = []
         var keep: Set<String> = []  // folders that could not be listed
         var records: [String: DocumentRecord] = [:]
-        for record in try documents() { records[record.id] = record }
+        let initial = try Self.records(in: writer)
+        for record in initial.records { records[record.id] = record }
         // Cleared before any document changes if some were indexed under another analyzer; set
         // again at the end once none is left (a run cut short leaves it cleared).
-        try recordAnalyzer(records.values)
+        try recordAnalyzer(initial)
         // A folder or file inside a root this index already has keeps its ids relative to that
         // root (reindexing plans/d1 of an index of plans must not make d1's files new documents).
         let knownRoots = Set(records.values.map(\.root))
@@ -291,8 +300,9 @@ public final class Indexer {
                 summary.removed += 1
             }
         }
-        let finalRecords = try documents()
-        try recordAnalyzer(finalRecords)
+        let final = try Self.records(in: writer)
+        let finalRecords = final.records
+        try recordAnalyzer(final)
         try writer.commit()
         lastCommit = .now
         summary.documents = finalRecords.count
@@ -301,13 +311,12 @@ public final class Indexer {
         return summary
     }
 
-    /// Writes `IndexLayout.analyzerKey`: this analyzer's mark when every one of `records` was
+    /// Writes `IndexLayout.analyzerKey`: this analyzer's mark when every one of the records was
     /// indexed under it, else empty (only when that changes the value). A record that cannot be
-    /// read (left out of `records`) counts as another analyzer's.
-    private func recordAnalyzer(_ records: some Collection<DocumentRecord>) throws {
+    /// read counts as another analyzer's.
+    private func recordAnalyzer(_ read: (records: [DocumentRecord], unreadable: Int)) throws {
         let analyzer = builder.analyzer.fingerprint
-        let allRead = try writer.metadataKeys(prefix: IndexLayout.documentKeyPrefix).count == records.count
-        let value = allRead && records.allSatisfy { $0.fingerprint?.hasSuffix("/" + analyzer) == true }
+        let value = read.unreadable == 0 && read.records.allSatisfy { $0.fingerprint?.hasSuffix("/" + analyzer) == true }
             ? IndexLayout.analyzerMark(analyzer, lastDocument: try writer.lastDocumentID()) : ""
         if try writer.metadataString(IndexLayout.analyzerKey) != value {
             try writer.setMetadata(IndexLayout.analyzerKey, value)

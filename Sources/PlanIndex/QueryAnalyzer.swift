@@ -36,7 +36,8 @@ public enum WordMatching: Sendable, Hashable {
     /// positions being read.
     case term
     /// By its term alone, in a field without positions (the heading path, the title), where
-    /// the characters inside words are not indexed.
+    /// the characters inside words are not indexed. (A phrase keeps its general form there,
+    /// which `Searcher.withoutPositions` then reduces to what such a field can match.)
     case termWithoutPositions
 }
 

@@ -174,7 +174,7 @@ public final class Searcher {
         guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
         let words = variants.compactMap { variant in
             analyzer.phrase(variant, prefix: schema.fields.body.prefix, matching: matching).map { word in
-                acrossFields(word) { analyzer.phrase(variant, prefix: $0)?.query }
+                acrossFields(word) { analyzer.phrase(variant, prefix: $0, matching: .termWithoutPositions)?.query }
             }
         }
         guard !words.isEmpty else { return nil }
@@ -308,7 +308,7 @@ public final class Searcher {
                 switch item {
                 case let .phrase(text):
                     if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix, matching: matching) {
-                        alternatives.append(acrossFields(word) { analyzer.phrase(text, prefix: $0)?.query })
+                        alternatives.append(acrossFields(word) { analyzer.phrase(text, prefix: $0, matching: .termWithoutPositions)?.query })
                     }
                 case let .word(text):
                     let body = analyzer.words(of: text, prefix: schema.fields.body.prefix, matching: matching)

@@ -180,7 +180,7 @@ public final class Router: Sendable {
     /// Answers one request line through `reply`, called once, on any thread. A search or `get`
     /// is parsed here and its answer made and encoded on a reader's thread, which replies: no
     /// task is scheduled on the way (each hop between threads cost tens of microseconds, a
-    /// tenth of a quick search). Other methods run as a task.
+    /// tenth of a quick search). A ping is answered at once; other methods run as a task.
     public func respond(to line: [UInt8], reply: @escaping @Sendable ([UInt8]) -> Void) {
         let started = ContinuousClock.now
         inFlight.add(1, ordering: .relaxed)
@@ -195,6 +195,11 @@ public final class Router: Sendable {
         switch Request.parse(line) {
         case let .success(r): request = r
         case let .failure(error): return finish(Response.error(id: error.id, error), true, "-")
+        }
+        if request.method == "ping" {
+            // Answered here: it needs no reader, and a task cost more than the answer (editors
+            // and scripts ping to see whether a daemon is up).
+            return finish(Response.result(id: request.id, PingResult(version: configuration.version)), false, request.method)
         }
         let onReader: (@Sendable (Searcher) throws -> [UInt8])?
         do {
@@ -252,11 +257,9 @@ public final class Router: Sendable {
         }
     }
 
-    /// The methods `readerWork` leaves to a task (search and `get` never come here).
+    /// The methods `readerWork` leaves to a task (search, `get` and ping never come here).
     private func dispatch(_ request: Request) async throws -> [UInt8] {
         switch request.method {
-        case "ping":
-            return Response.result(id: request.id, PingResult(version: configuration.version))
         case "documents":
             let records = try await readers.run { try $0.documents() }
             let formatter = ISO8601DateFormatter()

@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable {
     /// The roots given at start: `reindex` works only under them.
     public var roots: [String]
     public var readers: Int
+    /// Bytes (an estimate) of recently shown sections each reader keeps; 0 keeps none.
+    public var sectionCacheBytes: Int = Searcher.defaultSectionCacheBudget
     public var maxConnections: Int
     public var version: String
     /// Search these shards (local and remote) instead of `databasePath`; no writer then.
@@ -79,7 +81,9 @@ public final class Router: Sendable {
             if let cluster = config.cluster {
                 return try Searcher(cluster: cluster, schema: schema, analyzer: queryAnalyzer, synonyms: synonyms)
             }
-            return try Searcher(databasePath: config.databasePath, schema: schema, analyzer: queryAnalyzer, synonyms: synonyms)
+            let searcher = try Searcher(databasePath: config.databasePath, schema: schema, analyzer: queryAnalyzer, synonyms: synonyms)
+            searcher.sectionCacheBudget = config.sectionCacheBytes
+            return searcher
         }
     }
 

@@ -77,6 +77,7 @@ public final class Searcher {
         let connection = ClusterConnection(configuration)
         cluster = connection
         readsAnalyzerMark = false
+        sectionCache = SectionCache(budget: 0)
         guard let combined = connection.combined else {
             throw IndexError("no shard of the cluster answers: \(connection.missing.joined(separator: ", "))")
         }
@@ -211,6 +212,7 @@ public final class Searcher {
         // First: a reopen that fails halfway may already have moved some shards on, and the
         // reader is not asked to reopen again for the same change.
         rerankFactsCache.removeAll()
+        sectionCache.removeAll()
         bodyMatchingCache = nil
         try database.reopen()
         for shard in shards where shard !== database { try shard.reopen() }
@@ -602,7 +604,7 @@ public final class Searcher {
         let facts = try rerankFacts(Array(found.hits.prefix(Self.rerankDepth)))
         var results = penalised(found, facts, options: options)
         if options.includeData {
-            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID, assumeValid: true) }
+            for i in results.hits.indices { results.hits[i].data = try storedData(results.hits[i].documentID) }
         }
         return results
     }
@@ -805,7 +807,7 @@ public final class Searcher {
         results.estimatedMatches = total
         results.hits = options.offset < min(end, list.count) ? Array(list[options.offset..<min(end, list.count)]) : []
         if byID, options.includeData {
-            for i in results.hits.indices { results.hits[i].data = try database.documentData(results.hits[i].documentID, assumeValid: true) }
+            for i in results.hits.indices { results.hits[i].data = try storedData(results.hits[i].documentID) }
         }
         return results
     }
@@ -942,10 +944,44 @@ public final class Searcher {
     /// rather than normalising each text again per word.
     private var hitTexts: [String: Highlighter.Normalized] = [:]
 
-    private func makeHit(_ hit: Hit, highlightWords: [String], withText: Bool) throws -> SearchHit {
+    /// The sections this reader read lately (see `SectionCache`); not for a cluster.
+    private var sectionCache = SectionCache(budget: Searcher.defaultSectionCacheBudget)
+
+    /// How many bytes (an estimate) of stored sections a reader keeps; 0 keeps none.
+    public var sectionCacheBudget: Int {
+        get { sectionCache.budget }
+        set { sectionCache = SectionCache(budget: cluster == nil ? newValue : 0) }
+    }
+
+    /// How many sections the cache holds now.
+    var cachedSections: Int { sectionCache.count }
+
+    /// 32 MB: the whole corpus of `../shared/corpus`, about 20 MB kept so, fits.
+    public static let defaultSectionCacheBudget = 32 << 20
+
+    /// The stored section of document `id`: kept, or read (and then kept).
+    private func storedData(_ id: UInt32) throws -> [UInt8] {
+        if let known = sectionCache.data(id) { return known }
+        let data = try database.documentData(id, assumeValid: true)
+        sectionCache.keep(id, data: data)
+        return data
+    }
+
+    /// A hit's section decoded, and its text normalised for highlighting: kept, or done (and
+    /// then kept).
+    private func prepared(_ hit: Hit, _ highlighter: Highlighter) throws -> SectionCache.Prepared {
+        if let known = sectionCache.prepared(hit.documentID) { return known }
         let stored = try StoredSection(decoding: hit.data)
-        let section = stored.section
+        let prepared = SectionCache.Prepared(stored: stored, text: highlighter.normalized(stored.section.text))
+        sectionCache.keep(hit.documentID, data: hit.data, prepared: prepared)
+        return prepared
+    }
+
+    private func makeHit(_ hit: Hit, highlightWords: [String], withText: Bool) throws -> SearchHit {
         let highlighter = Highlighter(analyzer: analyzer)
+        let prepared = try prepared(hit, highlighter)
+        let stored = prepared.stored
+        let section = stored.section
         // Every hit of a search highlights the same words: normalise them once per search.
         let needles: Highlighter.Needles
         if let cached = highlightNeedles, cached.words == highlightWords {
@@ -954,7 +990,7 @@ public final class Searcher {
             needles = highlighter.needles(for: highlightWords)
             highlightNeedles = needles
         }
-        let text = highlighter.normalized(section.text)
+        let text = prepared.text
         hitTexts[section.id] = text
         let matches = highlighter.matches(of: needles, in: text)
         let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
@@ -969,7 +1005,7 @@ public final class Searcher {
             text: withText ? section.text : nil)
         if let copies = foldedCopies[hit.documentID] {
             result.copies = try copies.map { id in
-                let copy = try StoredSection(decoding: try database.documentData(id, assumeValid: true))
+                let copy = try StoredSection(decoding: try storedData(id))
                 return SectionLocation(id: copy.section.id, doc: copy.section.document, file: copy.file, line: copy.section.firstLine)
             }
         }

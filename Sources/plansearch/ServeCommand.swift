@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Reader threads answering searches in parallel.")
     var readers = 2
 
+    @Option(help: "Megabytes of recently shown sections each reader keeps decoded (0: none).")
+    var sectionCacheMb = Searcher.defaultSectionCacheBudget >> 20
+
     @Option(help: "Most connections at once; more get `overloaded`.")
     var maxConnections = 64
 
@@ -49,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
         let loaded = try indexing.loadSchema()
         let choice = try indexing.analyzerChoice()
         guard (db == nil) != (cluster == nil) else { throw ValidationError("give either --db or --cluster") }
+        guard (0...(1 << 20)).contains(sectionCacheMb) else {
+            throw ValidationError("--section-cache-mb must be from 0 to \(1 << 20)")
+        }
         let clusterConfiguration: ClusterConfiguration?
         do {
             clusterConfiguration = try cluster.map { try ClusterConfiguration.load(path: $0) }
@@ -63,10 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let daemon: Daemon
         do {
-            daemon = try Daemon(configuration: DaemonConfiguration(
+            var configuration = DaemonConfiguration(
                 databasePath: db ?? "", socketPath: socketPath, schema: loaded, analyzer: choice, roots: paths,
                 readers: readers, maxConnections: maxConnections, version: PlanSearchVersion.string,
-                cluster: clusterConfiguration, reloadSchema: { [indexing] in try indexing.loadSchema() }), logger: logger)
+                cluster: clusterConfiguration, reloadSchema: { [indexing] in try indexing.loadSchema() })
+            configuration.sectionCacheBytes = sectionCacheMb << 20
+            daemon = try Daemon(configuration: configuration, logger: logger)
         } catch let error as IndexError {
             throw CommandError(error.description)
         }

@@ -993,7 +993,7 @@ public final class Searcher {
         let text = prepared.text
         hitTexts[section.id] = text
         let matches = highlighter.matches(of: needles, in: text)
-        let snippet = Snippet.make(text: section.text, matches: matches, length: snippetLength)
+        let snippet = Snippet.make(text: section.text, count: prepared.scalarCount, matches: matches, length: snippetLength)
         // The line of the first match the snippet shows: the first match anywhere in the section
         // was often a stray character of the query (额 in 份额) lines before the snippet's passage.
         let line = snippet.firstShown.map { section.line(atTextOffset: $0) } ?? section.firstLine

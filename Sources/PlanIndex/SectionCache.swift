@@ -19,6 +19,14 @@ struct SectionCache {
     struct Prepared {
         let stored: StoredSection
         let text: Highlighter.Normalized
+        /// The section text's number of Unicode scalars, for its snippet.
+        let scalarCount: Int
+
+        init(stored: StoredSection, text: Highlighter.Normalized) {
+            self.stored = stored
+            self.text = text
+            scalarCount = stored.section.text.unicodeScalars.count
+        }
     }
 
     private struct Entry {

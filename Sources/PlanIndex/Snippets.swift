@@ -117,9 +117,10 @@ struct Snippet {
     /// the hit's line, so an editor jumps to what the snippet highlights.
     var firstShown: Int?
 
-    static func make(text: String, matches: [Range<Int>], length: Int) -> Snippet {
+    /// `count`: the text's number of Unicode scalars, when known (counting walks the text).
+    static func make(text: String, count known: Int? = nil, matches: [Range<Int>], length: Int) -> Snippet {
         let scalars = text.unicodeScalars
-        let count = scalars.count
+        let count = known ?? scalars.count
         guard count > length else { return Snippet(text: text, highlights: matches, firstShown: matches.first?.lowerBound) }
         // The window holding the most matched characters; ties go to the earliest.
         var bestStart = 0, bestScore = -1

@@ -45,7 +45,7 @@ struct SectionCache {
     private var recent: [UInt32: Entry] = [:]
     private var older: [UInt32: Entry] = [:]
     private var recentCost = 0
-    private(set) var olderCost = 0
+    private var olderCost = 0
 
     init(budget: Int) { self.budget = max(0, budget) }
 

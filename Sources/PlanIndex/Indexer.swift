@@ -148,7 +148,7 @@ public final class Indexer {
     static func records(in database: Database) throws -> (records: [DocumentRecord], unreadable: Int) {
         let decoder = JSONDecoder()
         let keys = try database.metadataKeys(prefix: IndexLayout.documentKeyPrefix)
-        let records = try keys.compactMap { key in
+        let records = keys.compactMap { key in
             try? decoder.decode(DocumentRecord.self, from: Data(database.metadata(key)))
         }
         return (records, keys.count - records.count)

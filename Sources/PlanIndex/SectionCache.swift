@@ -1,9 +1,10 @@
 /// The stored sections one reader has read lately, by document id, each with its text as the
 /// highlighter normalises it: the sections a search shows are read from Xapian (a B-tree lookup
 /// and zlib's inflate) and normalised for highlighting again on every search that shows them,
-/// and under load that was about a sixth of the daemon's time (session 25's `perf`). Analysts'
-/// searches keep landing on the same sections (one topic's queries, an editor paging back and
-/// forth), so the reader keeps them, as Solr's document cache does.
+/// and under load that was about 15% of the daemon's time (session 25's `perf`: 9.6% reading,
+/// 5.5% normalising). Analysts' searches keep landing on the same sections (one topic's
+/// queries, an editor paging back and forth), so the reader keeps them, as Solr's document
+/// cache does.
 ///
 /// A document id names one section only within one revision of the index: the owner empties the
 /// cache whenever it reopens (`Searcher.reopen`), and a cluster, whose remote shards can change

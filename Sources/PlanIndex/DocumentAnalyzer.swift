@@ -36,22 +36,28 @@ public struct AnalysisScratch: Sendable {
     /// The wdf of the occurrences counted but not indexed since it was last reset (see
     /// `IndexLayout.unindexedLengthTerm`).
     var unindexedLength: UInt32 = 0
-    /// Heading filter terms made before, by heading: every section repeats its headings, and
-    /// folding one (NFKC, whitespace) for each section was 2.7% of `plansearch index`.
+    /// Headings folded before (``IndexLayout/foldHeading``: NFKC, case, whitespace), by
+    /// heading: every section repeats its heading path, which gives both its heading filter
+    /// terms and its heading-factor value; folding each heading again for every section was
+    /// 2.7% of `plansearch index` for the terms and 3.3% of a one-writer build for the value.
     /// Emptied when it reaches `headingTermsLimit`.
-    var headingTerms: [String: String] = [:]
+    var foldedHeadings: [String: String] = [:]
     static let headingTermsLimit = 10_000
     public init() {}
 
-    /// `layout.headingTerm(heading)`, remembered (by the layout's prefix too: a scratch is not
-    /// tied to one schema).
+    /// `IndexLayout.foldHeading(heading)`, remembered.
+    mutating func foldedHeading(_ heading: String) -> String {
+        if let known = foldedHeadings[heading] { return known }
+        let folded = IndexLayout.foldHeading(heading)
+        if foldedHeadings.count >= Self.headingTermsLimit { foldedHeadings.removeAll(keepingCapacity: true) }
+        foldedHeadings[heading] = folded
+        return folded
+    }
+
+    /// `layout.headingTerm(heading)`, from the remembered fold (the layout gives the prefix, so
+    /// a scratch is not tied to one schema).
     mutating func headingTerm(_ heading: String, _ layout: IndexLayout) -> String {
-        let key = layout.schema.filters.heading + "\u{0}" + heading
-        if let known = headingTerms[key] { return known }
-        let term = layout.headingTerm(heading)
-        if headingTerms.count >= Self.headingTermsLimit { headingTerms.removeAll(keepingCapacity: true) }
-        headingTerms[key] = term
-        return term
+        layout.schema.filters.heading + foldedHeading(heading)
     }
 
     /// Term bytes beyond which the batch is let go after a text (a huge line), rather than

@@ -9,13 +9,14 @@ enum HeadingFactors {
     /// The stored form of a section's heading path: each heading, and each title that followed
     /// one on its next line, folded as heading filter terms are (``IndexLayout/foldHeading``:
     /// case, width and whitespace), joined by `separator`.
-    static func key(_ section: Section) -> String {
-        key(heading: section.heading, titles: section.headingTitles)
+    static func key(heading: [String], titles: [String]) -> String {
+        key(folded: (heading + titles.filter { !$0.isEmpty }).map(IndexLayout.foldHeading))
     }
 
-    static func key(heading: [String], titles: [String]) -> String {
-        (heading + titles.filter { !$0.isEmpty })
-            .map { IndexLayout.foldHeading($0).filter { $0 != "\u{1F}" } }
+    /// The same from the path's headings and titles already folded, in that order (the index
+    /// builder folds each once for its filter term too).
+    static func key(folded: [String]) -> String {
+        folded.map { $0.utf8.contains(separator) ? $0.filter { $0 != "\u{1F}" } : $0 }
             .joined(separator: "\u{1F}")
     }
 

@@ -111,7 +111,7 @@ public struct Schema: Sendable {
         /// The section's copy key (``CopyKey``): sections with the same text share it, and
         /// search shows them as one hit.
         public var copy: UInt32
-        /// The section's heading path (``HeadingFactors/key(_:)``), for `ranking.headingFactors`.
+        /// The section's heading path (``HeadingFactors/key(heading:titles:)``), for `ranking.headingFactors`.
         /// When a schema leaves it out: 5, or the first slot from 5 on that no other value uses.
         public var heading: UInt32 = 5
     }

@@ -54,15 +54,17 @@ public struct SectionDocumentBuilder: Sendable {
         doc.addBooleanTerm(layout.sectionTerm(section.id))
         doc.addBooleanTerm(layout.documentTerm(document.id))
         doc.addBooleanTerm(layout.kindTerm(section.kindName))
-        for heading in section.heading { doc.addBooleanTerm(scratch.headingTerm(heading, layout)) }
-        for title in section.headingTitles where !title.isEmpty { doc.addBooleanTerm(scratch.headingTerm(title, layout)) }
+        // Each heading of the path, then each title that followed one: their filter terms and,
+        // in the same order, the heading-factor value.
+        let path = (section.heading + section.headingTitles.filter { !$0.isEmpty }).map { scratch.foldedHeading($0) }
+        for folded in path { doc.addBooleanTerm(schema.filters.heading + folded) }
 
         doc.setValue(document.id, slot: schema.values.document)
         if let year = document.year { doc.setValue(number: Double(year), slot: schema.values.year) }
         doc.setValue(number: Double(section.ordinal), slot: schema.values.order)
         doc.setValue(number: ProseShare.of(section.text), slot: schema.values.prose)
         doc.setValue(CopyKey.of(section), slot: schema.values.copy)
-        doc.setValue(HeadingFactors.key(section), slot: schema.values.heading)
+        doc.setValue(HeadingFactors.key(folded: path), slot: schema.values.heading)
 
         let stored = StoredSection(section: section, title: document.title, file: document.file)
         doc.data = stored.encoded()

@@ -28,6 +28,35 @@ struct DocumentBuilderScratchTests {
         }
     }
 
+    @Test("the heading path's filter terms and factor value come out as folding each heading afresh gives")
+    func headingPathFromRememberedFolds() throws {
+        let schema = try loadSchema("un-plan")
+        let layout = IndexLayout(schema: schema)
+        let builder = SectionDocumentBuilder(layout: layout, analyzer: try AnalyzerChoice.plansearch.make(for: schema))
+        let path = Paths.corpus + "/itc-programme-plan-2021.txt"
+        var document = Sectioner(schema: schema).split(text: try SourceReader().read(path).text,
+                                                       documentID: "itc", file: path)
+        var sections = Array(document.sections.filter(\.isIndexed).prefix(200))
+        #expect(sections.contains { !$0.headingTitles.allSatisfy(\.isEmpty) })
+        // Width, case and whitespace folded; the separator taken out of a heading; an empty title skipped.
+        var odd = sections[0]
+        odd.heading = ["Ｐａｒｔ  A", "次级\u{1F}方案 6", "Part A"]
+        odd.headingTitles = ["", "大会 决议", ""]
+        sections.append(odd)
+        document.sections = sections
+        var scratch = AnalysisScratch()
+        for section in sections {
+            let doc = try builder.document(for: section, of: document, scratch: &scratch)
+            let expected = HeadingFactors.key(heading: section.heading, titles: section.headingTitles)
+            #expect(doc.values[schema.values.heading].map { String(decoding: $0, as: UTF8.self) } == expected, "\(section.id)")
+            let headingTerms = doc.booleanTerms.filter { $0.hasPrefix(schema.filters.heading) }
+            let wanted = (section.heading + section.headingTitles.filter { !$0.isEmpty }).map(layout.headingTerm)
+            #expect(headingTerms == wanted, "\(section.id)")
+        }
+        #expect(HeadingFactors.key(heading: odd.heading, titles: odd.headingTitles)
+            == ["parta", "次级方案6", "parta", "大会决议"].joined(separator: "\u{1F}"))
+    }
+
     @Test("a remembered heading term is the layout's, whichever layout asks")
     func headingTerms() throws {
         var schema = try loadSchema("un-plan")

@@ -54,6 +54,11 @@ public protocol QueryAnalyzer: Sendable {
     /// An exact phrase: matches where these characters stand consecutively. nil when the text
     /// has no searchable characters.
     func phrase(_ text: String, prefix: String, matching: WordMatching) -> QueryWord?
+    /// `words(of:prefix:matching:)` for several fields at once, one list per field in order:
+    /// the text is analysed once, not once per field.
+    func words(of text: String, fields: [QueryField]) -> [[QueryWord]]
+    /// `phrase(_:prefix:matching:)` for several fields at once, in order, analysing once.
+    func phrase(_ text: String, fields: [QueryField]) -> [QueryWord?]
     /// Normalises text for highlighting: the normalised string and, for each of its Unicode
     /// scalars, the offset of the original scalar it came from (plus one past the end).
     func normalizeForHighlighting(_ text: String) -> (text: [Unicode.Scalar], origin: [Int])
@@ -62,8 +67,27 @@ public protocol QueryAnalyzer: Sendable {
     func continuesLatinWord(_ s: Unicode.Scalar) -> Bool
 }
 
+/// A field a query word is built for: its term prefix and how a word is matched there.
+public struct QueryField: Sendable, Hashable {
+    public var prefix: String
+    public var matching: WordMatching
+    public init(_ prefix: String, _ matching: WordMatching) {
+        self.prefix = prefix
+        self.matching = matching
+    }
+}
+
 extension QueryAnalyzer {
     public var everyWordFingerprint: String? { nil }
+
+    /// One analysis per field, for analyzers with nothing to share between fields.
+    public func words(of text: String, fields: [QueryField]) -> [[QueryWord]] {
+        fields.map { words(of: text, prefix: $0.prefix, matching: $0.matching) }
+    }
+
+    public func phrase(_ text: String, fields: [QueryField]) -> [QueryWord?] {
+        fields.map { phrase(text, prefix: $0.prefix, matching: $0.matching) }
+    }
 
     /// The words as an index of any age holds them (by term or by characters).
     public func words(of text: String, prefix: String) -> [QueryWord] {

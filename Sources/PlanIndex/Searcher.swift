@@ -116,18 +116,32 @@ public final class Searcher {
 
     /// A body query widened to the heading path and the title, which rank higher when they
     /// match (a word in "次级方案 1 妇女经济赋权" speaks for every paragraph under it).
-    private func acrossFields(_ word: QueryWord, _ make: (String) -> Query?) -> QueryWord {
+    /// `heading` and `title`: the same word built for those fields (`fields(matching:)`).
+    private func acrossFields(_ word: QueryWord, heading: Query?, title: Query?) -> QueryWord {
         var alternatives = [word.query]
         let ranking = schema.ranking
-        if ranking.headingBoost > 0, let heading = make(schema.fields.heading.prefix).flatMap(Self.withoutPositions) {
+        if ranking.headingBoost > 0, let heading = heading.flatMap(Self.withoutPositions) {
             alternatives.append(.scaleWeight(heading, ranking.headingBoost))
         }
-        if ranking.titleBoost > 0, let title = make(schema.fields.title.prefix).flatMap(Self.withoutPositions) {
+        if ranking.titleBoost > 0, let title = title.flatMap(Self.withoutPositions) {
             alternatives.append(.scaleWeight(title, ranking.titleBoost))
         }
         var widened = word
         widened.query = alternatives.count == 1 ? word.query : .or(alternatives)
         return widened
+    }
+
+    /// The fields a typed item is built for, in the order `acrossFields` takes them: the body
+    /// (matched as the index allows), the heading path and the title (by terms alone).
+    private func fields(_ matching: WordMatching) -> [QueryField] {
+        [QueryField(schema.fields.body.prefix, matching), QueryField(schema.fields.heading.prefix, .termWithoutPositions),
+         QueryField(schema.fields.title.prefix, .termWithoutPositions)]
+    }
+
+    /// A phrase across the body, the heading path and the title; nil when it has nothing to search for.
+    private func phraseAcrossFields(_ text: String, _ matching: WordMatching) -> QueryWord? {
+        let built = analyzer.phrase(text, fields: fields(matching))
+        return built[0].map { acrossFields($0, heading: built[1]?.query, title: built[2]?.query) }
     }
 
     /// A query for the heading path or the title, which are indexed without positions: a PHRASE
@@ -173,11 +187,7 @@ public final class Searcher {
     /// A query item as its synonym group: every variant as a phrase, weighed as one term.
     private func synonymWord(_ text: String, _ matching: WordMatching) -> QueryWord? {
         guard let variants = synonyms.variants(of: Self.normalizedKey(text, analyzer)) else { return nil }
-        let words = variants.compactMap { variant in
-            analyzer.phrase(variant, prefix: schema.fields.body.prefix, matching: matching).map { word in
-                acrossFields(word) { analyzer.phrase(variant, prefix: $0, matching: .termWithoutPositions)?.query }
-            }
-        }
+        let words = variants.compactMap { phraseAcrossFields($0, matching) }
         guard !words.isEmpty else { return nil }
         return QueryWord(text: text, query: words.count == 1 ? words[0].query : .or(words.map(\.query)),
                          required: true, highlights: words.flatMap(\.highlights))
@@ -309,23 +319,18 @@ public final class Searcher {
                 }
                 switch item {
                 case let .phrase(text):
-                    if let word = analyzer.phrase(text, prefix: schema.fields.body.prefix, matching: matching) {
-                        alternatives.append(acrossFields(word) { analyzer.phrase(text, prefix: $0, matching: .termWithoutPositions)?.query })
-                    }
+                    if let word = phraseAcrossFields(text, matching) { alternatives.append(word) }
                 case let .word(text):
-                    let body = analyzer.words(of: text, prefix: schema.fields.body.prefix, matching: matching)
-                    let heading = analyzer.words(of: text, prefix: schema.fields.heading.prefix, matching: .termWithoutPositions)
-                    let title = analyzer.words(of: text, prefix: schema.fields.title.prefix, matching: .termWithoutPositions)
+                    let built = analyzer.words(of: text, fields: fields(matching))
+                    let (body, heading, title) = (built[0], built[1], built[2])
                     let groups = body.map { synonymWord($0.text, matching) }
                     let words = body.enumerated().map { i, word -> QueryWord in
                         if let group = groups[i] {
                             return QueryWord(text: group.text, query: group.query, required: word.required, highlights: group.highlights)
                         }
                         // The analyzer segments the same text the same way whatever the prefix.
-                        return acrossFields(word) { prefix in
-                            let list = prefix == schema.fields.heading.prefix ? heading : title
-                            return i < list.count ? list[i].query : nil
-                        }
+                        return acrossFields(word, heading: i < heading.count ? heading[i].query : nil,
+                                            title: i < title.count ? title[i].query : nil)
                     }
                     let content = words.filter(\.required)
                     if clause.count == 1, parsed.clauses.count == 1, Self.isQuestion(words) {

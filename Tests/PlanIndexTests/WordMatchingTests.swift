@@ -134,3 +134,36 @@ final class WordMatchingTests {
         #expect(try paragraphs(searcher, "外资") == ["1.1", "1.2", "1.3"])
     }
 }
+
+@Suite("An item built for several fields at once is what building it for each alone gives")
+struct QueryFieldsTests {
+    static let texts = [
+        "技术合作", "国贸中心计划到2021年底协助多少名妇女进入市场", "微型塑膠", "軟體 開發", "COVID-19", "A/75/6",
+        "845 000美元", "必不可少", "的", "？？？", "",
+    ]
+
+    @Test("words and phrases, PlanSearch's analyzer and the baseline's", arguments: texts)
+    func sameAsOneByOne(_ text: String) throws {
+        let schema = try loadSchema("un-plan")
+        let analyzers: [any QueryAnalyzer] = [try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema),
+                                              XapianNgramQueryAnalyzer()]
+        // Each matching in the body; the heading path and title as the search builds them.
+        let fields = [WordMatching.term, .termOrCharacters, .termWithoutPositions].map {
+            QueryField(schema.fields.body.prefix, $0)
+        } + [QueryField(schema.fields.heading.prefix, .termWithoutPositions),
+             QueryField(schema.fields.title.prefix, .termWithoutPositions)]
+        for analyzer in analyzers {
+            let words = analyzer.words(of: text, fields: fields)
+            let phrases = analyzer.phrase(text, fields: fields)
+            #expect(words.count == fields.count && phrases.count == fields.count)
+            for (i, field) in fields.enumerated() {
+                #expect(words[i] == analyzer.words(of: text, fields: [field])[0], "\(field)")
+                #expect(phrases[i] == analyzer.phrase(text, prefix: field.prefix, matching: field.matching), "\(field)")
+            }
+            // The prefix is each field's own: no term of one field's query carries another's.
+            if let body = words.first?.first {
+                #expect(body.proximityTerm.map { $0.hasPrefix(schema.fields.body.prefix) } ?? true)
+            }
+        }
+    }
+}

@@ -70,25 +70,34 @@ struct Highlighter {
 
     func matches(of needles: Needles, in text: Normalized) -> [Range<Int>] {
         guard !needles.scalars.isEmpty else { return [] }
-        let (normalized, origin) = (text.scalars, text.origin)
+        let origin = text.origin, spaceBefore = text.spaceBefore
         var ranges: [Range<Int>] = []
-        for needle in needles.scalars where needle.count <= normalized.count {
-            let first = needle[0]
-            var i = 0
-            while i + needle.count <= normalized.count {
-                let end = i + needle.count
-                if normalized[i] == first, normalized[i..<end].elementsEqual(needle),
-                   // A Latin or digit edge must be a token's edge, as the analyzer's terms are:
-                   // 50 is not in 845 000 (845000), nor itc in itcs.
-                   !(isAlphanumeric(first) && i > 0 && !text.spaceBefore[i] && isAlphanumeric(normalized[i - 1])),
-                   !(isAlphanumeric(needle[needle.count - 1]) && end < normalized.count && !text.spaceBefore[end]
-                     && isAlphanumeric(normalized[end])) {
-                    // To the end of the last scalar matched (one original scalar each), not to the
-                    // next one kept, which may stand past whitespace.
-                    ranges.append(origin[i]..<(origin[end - 1] + 1))
-                    i += needle.count
-                } else {
-                    i += 1
+        // Over the arrays' storage: every hit's text is searched for every needle, and the
+        // generic slice comparison with its bounds checks was most of highlighting's time.
+        text.scalars.withUnsafeBufferPointer { normalized in
+            let count = normalized.count
+            for needle in needles.scalars where needle.count <= count {
+                needle.withUnsafeBufferPointer { needle in
+                    let length = needle.count, first = needle[0], last = needle[length - 1]
+                    var i = 0
+                    while i + length <= count {
+                        guard normalized[i] == first else { i += 1; continue }
+                        var k = 1
+                        while k < length, normalized[i + k] == needle[k] { k += 1 }
+                        let end = i + length
+                        if k == length,
+                           // A Latin or digit edge must be a token's edge, as the analyzer's terms
+                           // are: 50 is not in 845 000 (845000), nor itc in itcs.
+                           !(isAlphanumeric(first) && i > 0 && !spaceBefore[i] && isAlphanumeric(normalized[i - 1])),
+                           !(isAlphanumeric(last) && end < count && !spaceBefore[end] && isAlphanumeric(normalized[end])) {
+                            // To the end of the last scalar matched (one original scalar each), not
+                            // to the next one kept, which may stand past whitespace.
+                            ranges.append(origin[i]..<(origin[end - 1] + 1))
+                            i = end
+                        } else {
+                            i += 1
+                        }
+                    }
                 }
             }
         }
@@ -134,8 +143,7 @@ struct Snippet {
         let end = min(count, bestStart + length)
         // Cut the String itself (its UTF-8 copied at once) rather than rebuilding it from an
         // array of scalars one by one.
-        let lower = scalars.index(scalars.startIndex, offsetBy: bestStart)
-        let upper = scalars.index(lower, offsetBy: end - bestStart)
+        let (lower, upper) = scalarIndices(bestStart, end, in: text)
         var snippet = bestStart > 0 ? "…" : ""
         snippet.append(contentsOf: Substring(scalars[lower..<upper]))
         var shift = bestStart
@@ -149,5 +157,27 @@ struct Snippet {
             return (lo - shift)..<(hi - shift)
         }
         return Snippet(text: snippet, highlights: highlights, firstShown: firstShown)
+    }
+
+    /// The indices of Unicode scalars `start` and `end` (at most the count) of `text`, found by
+    /// counting the UTF-8 bytes that begin a scalar: the scalar view's own walk decoded each
+    /// scalar on the way, and cost more than the rest of the snippet.
+    static func scalarIndices(_ start: Int, _ end: Int, in text: String) -> (String.Index, String.Index) {
+        let found = text.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Int) in
+            var scalar = 0, lower = bytes.count, upper = bytes.count
+            for i in bytes.indices where bytes[i] & 0xC0 != 0x80 {
+                if scalar == start { lower = i }
+                if scalar == end { upper = i; break }
+                scalar += 1
+            }
+            return (lower, upper)
+        }
+        let utf8 = text.utf8
+        guard let (lower, upper) = found else {
+            let scalars = text.unicodeScalars
+            let lower = scalars.index(scalars.startIndex, offsetBy: start)
+            return (lower, scalars.index(lower, offsetBy: end - start))
+        }
+        return (utf8.index(utf8.startIndex, offsetBy: lower), utf8.index(utf8.startIndex, offsetBy: upper))
     }
 }

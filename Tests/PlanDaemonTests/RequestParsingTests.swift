@@ -108,6 +108,20 @@ struct RequestParsingTests {
         #expect(throws: ProtocolError.self) { try request(nil).decodeParams(SearchParams.self) }
     }
 
+    @Test("a query of whitespace alone is refused, whatever the whitespace", arguments: [
+        ("", false), (" ", false), ("\t\n\r ", false), ("\u{3000}\u{00A0}", false), ("\u{2028}", false),
+        ("妇女", true), (" 妇女 ", true), ("\u{3000}A", true), ("？", true),
+    ])
+    func blankQuery(_ query: String, _ accepted: Bool) {
+        let outcome = Result { () throws(ProtocolError) in try SearchParams(query: query).validated() }
+        switch outcome {
+        case .success: #expect(accepted)
+        case let .failure(error):
+            #expect(!accepted)
+            #expect(error.code == .invalidParams && error.message.contains("empty"))
+        }
+    }
+
     @Test("a params mistake names the parameter, as a path within params")
     func paramsMistakes() throws {
         #expect(try searchError(#"{}"#)?.contains(#"missing "query""#) == true)

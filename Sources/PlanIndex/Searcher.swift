@@ -1012,8 +1012,8 @@ public final class Searcher {
             text: withText ? section.text : nil)
         if let copies = foldedCopies[hit.documentID] {
             result.copies = try copies.map { id in
-                let copy = try StoredSection(decoding: try storedData(id))
-                return SectionLocation(id: copy.section.id, doc: copy.section.document, file: copy.file, line: copy.section.firstLine)
+                let copy = try StoredSection.location(decoding: try storedData(id))
+                return SectionLocation(id: copy.id, doc: copy.document, file: copy.file, line: copy.firstLine)
             }
         }
         return result

@@ -24,6 +24,26 @@ extension StoredSection {
         return try r.string()
     }
 
+    /// Where a section is (its id, document, first line and file), read without building the
+    /// rest: a hit lists its folded copies by where they are, and on 20 copies of the corpus
+    /// every hit has 19, each of which was decoded whole (its text and line tables) for this.
+    static func location(decoding bytes: [UInt8]) throws -> (id: String, document: String, firstLine: Int, file: String) {
+        var r = ByteReader(bytes: bytes)
+        guard try r.byte() == Self.codingVersion else { throw IndexError("a section stored by another PlanSearch version; reindex") }
+        let id = try r.string(), document = try r.string()
+        try r.skipString(); try r.skipString()  // kind, kind name
+        try r.skipStrings(); try r.skipStrings()  // heading, heading titles
+        try r.skipString(); _ = try r.int()  // paragraph
+        let lineCount = try r.int()
+        guard lineCount >= 0, lineCount <= bytes.count else { throw ByteReader.damaged }
+        let firstLine = lineCount > 0 ? try r.int() : 0
+        for _ in 1..<max(1, lineCount) { _ = try r.int() }
+        try r.skipInts()  // line starts
+        for _ in 0..<3 { _ = try r.int() }  // start, end, ordinal
+        try r.skipString(); try r.skipString()  // text, title
+        return (id, document, firstLine, try r.string())
+    }
+
     public init(decoding bytes: [UInt8]) throws {
         var r = ByteReader(bytes: bytes)
         guard try r.byte() == Self.codingVersion else { throw IndexError("a section stored by another PlanSearch version; reindex") }
@@ -100,6 +120,24 @@ struct ByteReader {
         guard n >= 0, n <= bytes.count - at else { throw Self.damaged }  // (at + n could overflow)
         defer { at += n }
         return String(decoding: bytes[at..<(at + n)], as: UTF8.self)
+    }
+
+    mutating func skipString() throws {
+        let n = try int()
+        guard n >= 0, n <= bytes.count - at else { throw Self.damaged }
+        at += n
+    }
+
+    mutating func skipStrings() throws {
+        let n = try int()
+        guard n >= 0, n <= bytes.count else { throw Self.damaged }
+        for _ in 0..<n { try skipString() }
+    }
+
+    mutating func skipInts() throws {
+        let n = try int()
+        guard n >= 0, n <= bytes.count else { throw Self.damaged }
+        for _ in 0..<n { _ = try int() }
     }
 
     mutating func strings() throws -> [String] {

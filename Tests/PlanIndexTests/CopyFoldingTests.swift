@@ -179,6 +179,25 @@ struct StoredSectionCodingTests {
         #expect(try StoredSection(decoding: stored.encoded()) == stored)
     }
 
+    @Test("where a section is reads back alone as the whole section gives it", arguments: [
+        [], [7], [3, 4, 9],
+    ])
+    func location(_ lines: [Int]) throws {
+        var section = Self.section
+        section.lines = lines
+        section.lineStarts = lines.indices.map { $0 * 3 }
+        section.heading = ["第二章", "次级方案 6"]
+        section.headingTitles = ["", "大会决议"]
+        let stored = StoredSection(section: section, title: "计划", file: "/plans/a.txt")
+        let bytes = stored.encoded()
+        let found = try StoredSection.location(decoding: bytes)
+        #expect(found.id == section.id && found.document == section.document)
+        #expect(found.firstLine == section.firstLine && found.file == "/plans/a.txt")
+        for cut in [0, 1, 5, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: IndexError.self) { try StoredSection.location(decoding: Array(bytes.prefix(cut))) }
+        }
+    }
+
     @Test("cut short, or with a length no data could have, it is an error, not a crash")
     func damaged() throws {
         let bytes = StoredSection(section: Self.section, title: "计划", file: "/plans/a.txt").encoded()

@@ -331,7 +331,7 @@ public final class Indexer {
     /// DatabaseModifiedError after the writer's second commit: a reindex of 400 changed files
     /// made half the searches meanwhile fail. Readers reopen once and retry, which works when
     /// commits are this far apart. A crash loses at most this much work, which the next run redoes.
-    static let commitInterval: Duration = .milliseconds(250)
+    public static let commitInterval: Duration = .milliseconds(250)
     private var lastCommit = ContinuousClock.now
 
     private func commitIfDue() throws {

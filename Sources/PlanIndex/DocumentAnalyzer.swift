@@ -40,24 +40,19 @@ public struct AnalysisScratch: Sendable {
     /// heading: every section repeats its heading path, which gives both its heading filter
     /// terms and its heading-factor value; folding each heading again for every section was
     /// 2.7% of `plansearch index` for the terms and 3.3% of a one-writer build for the value.
-    /// Emptied when it reaches `headingTermsLimit`.
+    /// Emptied when it reaches `foldedHeadingsLimit`. (A fold does not depend on the schema, so
+    /// a scratch is not tied to one.)
     var foldedHeadings: [String: String] = [:]
-    static let headingTermsLimit = 10_000
+    static let foldedHeadingsLimit = 10_000
     public init() {}
 
     /// `IndexLayout.foldHeading(heading)`, remembered.
     mutating func foldedHeading(_ heading: String) -> String {
         if let known = foldedHeadings[heading] { return known }
         let folded = IndexLayout.foldHeading(heading)
-        if foldedHeadings.count >= Self.headingTermsLimit { foldedHeadings.removeAll(keepingCapacity: true) }
+        if foldedHeadings.count >= Self.foldedHeadingsLimit { foldedHeadings.removeAll(keepingCapacity: true) }
         foldedHeadings[heading] = folded
         return folded
-    }
-
-    /// `layout.headingTerm(heading)`, from the remembered fold (the layout gives the prefix, so
-    /// a scratch is not tied to one schema).
-    mutating func headingTerm(_ heading: String, _ layout: IndexLayout) -> String {
-        layout.schema.filters.heading + foldedHeading(heading)
     }
 
     /// Term bytes beyond which the batch is let go after a text (a huge line), rather than

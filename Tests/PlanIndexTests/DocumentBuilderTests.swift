@@ -57,18 +57,22 @@ struct DocumentBuilderScratchTests {
             == ["parta", "次级方案6", "parta", "大会决议"].joined(separator: "\u{1F}"))
     }
 
-    @Test("a remembered heading term is the layout's, whichever layout asks")
-    func headingTerms() throws {
+    @Test("a remembered fold is the fold, whichever schema asked first, and the scratch stays bounded")
+    func rememberedFolds() throws {
         var schema = try loadSchema("un-plan")
-        let first = IndexLayout(schema: schema)
+        let first = IndexLayout(schema: schema), firstPrefix = schema.filters.heading
         schema.filters.heading = "ZH"
         let second = IndexLayout(schema: schema)
         var scratch = AnalysisScratch()
         for heading in ["次级方案 6", "次级方案6", "Ｃ. 实质性应交付产出", "次级方案 6"] {
-            #expect(scratch.headingTerm(heading, first) == first.headingTerm(heading))
-            #expect(scratch.headingTerm(heading, second) == second.headingTerm(heading))
+            #expect(scratch.foldedHeading(heading) == IndexLayout.foldHeading(heading))
+            #expect(first.headingTerm(heading) == firstPrefix + scratch.foldedHeading(heading))
+            #expect(second.headingTerm(heading) == "ZH" + scratch.foldedHeading(heading))
         }
         #expect(first.headingTerm("次级方案 6") != second.headingTerm("次级方案 6"))
+        for i in 0..<(AnalysisScratch.foldedHeadingsLimit + 5) { _ = scratch.foldedHeading("标题 \(i)") }
+        #expect(scratch.foldedHeadings.count <= AnalysisScratch.foldedHeadingsLimit)
+        #expect(scratch.foldedHeading("标题 7") == "标题7")
     }
 }
 

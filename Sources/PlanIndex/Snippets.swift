@@ -70,34 +70,25 @@ struct Highlighter {
 
     func matches(of needles: Needles, in text: Normalized) -> [Range<Int>] {
         guard !needles.scalars.isEmpty else { return [] }
-        let origin = text.origin, spaceBefore = text.spaceBefore
+        let (normalized, origin) = (text.scalars, text.origin)
         var ranges: [Range<Int>] = []
-        // Over the arrays' storage: every hit's text is searched for every needle, and the
-        // generic slice comparison with its bounds checks was most of highlighting's time.
-        text.scalars.withUnsafeBufferPointer { normalized in
-            let count = normalized.count
-            for needle in needles.scalars where needle.count <= count {
-                needle.withUnsafeBufferPointer { needle in
-                    let length = needle.count, first = needle[0], last = needle[length - 1]
-                    var i = 0
-                    while i + length <= count {
-                        guard normalized[i] == first else { i += 1; continue }
-                        var k = 1
-                        while k < length, normalized[i + k] == needle[k] { k += 1 }
-                        let end = i + length
-                        if k == length,
-                           // A Latin or digit edge must be a token's edge, as the analyzer's terms
-                           // are: 50 is not in 845 000 (845000), nor itc in itcs.
-                           !(isAlphanumeric(first) && i > 0 && !spaceBefore[i] && isAlphanumeric(normalized[i - 1])),
-                           !(isAlphanumeric(last) && end < count && !spaceBefore[end] && isAlphanumeric(normalized[end])) {
-                            // To the end of the last scalar matched (one original scalar each), not
-                            // to the next one kept, which may stand past whitespace.
-                            ranges.append(origin[i]..<(origin[end - 1] + 1))
-                            i = end
-                        } else {
-                            i += 1
-                        }
-                    }
+        for needle in needles.scalars where needle.count <= normalized.count {
+            let first = needle[0]
+            var i = 0
+            while i + needle.count <= normalized.count {
+                let end = i + needle.count
+                if normalized[i] == first, normalized[i..<end].elementsEqual(needle),
+                   // A Latin or digit edge must be a token's edge, as the analyzer's terms are:
+                   // 50 is not in 845 000 (845000), nor itc in itcs.
+                   !(isAlphanumeric(first) && i > 0 && !text.spaceBefore[i] && isAlphanumeric(normalized[i - 1])),
+                   !(isAlphanumeric(needle[needle.count - 1]) && end < normalized.count && !text.spaceBefore[end]
+                     && isAlphanumeric(normalized[end])) {
+                    // To the end of the last scalar matched (one original scalar each), not to the
+                    // next one kept, which may stand past whitespace.
+                    ranges.append(origin[i]..<(origin[end - 1] + 1))
+                    i += needle.count
+                } else {
+                    i += 1
                 }
             }
         }

@@ -15,7 +15,7 @@ struct IndexBench: ParsableCommand {
     @Option(help: "Copies of the corpus (distinct ids) to build, e.g. 20 for the scaling figure.")
     var copies = 1
 
-    @Option(help: "Runs; medians are reported.")
+    @Option(help: "Runs; medians are reported (of each run's ratio, for the ratios).")
     var runs = 3
 
     @Flag(help: "Print one JSON object.")
@@ -55,6 +55,8 @@ struct IndexBench: ParsableCommand {
         /// Two shards, each written by its own writer on its own thread.
         var ours_two_shards: Build
         var baseline: Build
+        /// Every ratio is the median of the runs' own ratios (see `medianRatio`), so it need
+        /// not equal the ratio of the medians shown for each build.
         var ratio_one_writer: Double
         /// Baseline CPU seconds over ours, one writer each: the ratio with other work's
         /// interference mostly taken out.
@@ -104,16 +106,27 @@ struct IndexBench: ParsableCommand {
             let sorted = list.sorted { $0.seconds < $1.seconds }
             return sorted[sorted.count / 2]
         }
+        /// The median over runs of each run's ratio: a build against the baseline built in the
+        /// same run, seconds apart. On these shared machines other work comes and goes over a
+        /// bench's minutes, so each ratio compares two builds under the same load, where the
+        /// ratio of two medians could pair a quiet run of one with a busy run of the other.
+        func medianRatio(_ key: String, over base: String = "baseline", byCPU: Bool = false) -> Double {
+            func time(_ build: Build) -> Double { byCPU ? build.cpu_seconds : build.seconds }
+            let ours = results[key] ?? [], theirs = results[base] ?? []
+            let ratios = zip(ours, theirs).map { time($1) / max(time($0), 1e-9) }.sorted()
+            return ratios.isEmpty ? 0 : ratios[ratios.count / 2]
+        }
         let b = medianBuild("baseline"), o = medianBuild("ours"), p = medianBuild("parallel"), t = medianBuild("shards")
         let bp = medianBuild("baseline-periodic"), op = medianBuild("ours-periodic")
         let report = Report(text_mb: Double(bytes) / 1e6, copies: copies, runs: runs, ours_one_writer: o, ours_parallel: p,
-                            ours_two_shards: t, baseline: b, ratio_one_writer: o.mb_per_s / b.mb_per_s,
-                            cpu_ratio_one_writer: b.cpu_seconds / max(o.cpu_seconds, 1e-9),
-                            ours_one_writer_periodic: op, baseline_periodic: bp, ratio_one_writer_periodic: op.mb_per_s / bp.mb_per_s,
-                            ratio_parallel: p.mb_per_s / b.mb_per_s, ratio_two_shards: t.mb_per_s / b.mb_per_s,
+                            ours_two_shards: t, baseline: b, ratio_one_writer: medianRatio("ours"),
+                            cpu_ratio_one_writer: medianRatio("ours", byCPU: true),
+                            ours_one_writer_periodic: op, baseline_periodic: bp,
+                            ratio_one_writer_periodic: medianRatio("ours-periodic", over: "baseline-periodic"),
+                            ratio_parallel: medianRatio("parallel"), ratio_two_shards: medianRatio("shards"),
                             size_ratio: Double(o.index_bytes) / Double(max(1, b.index_bytes)))
         if json { try BenchSupport.printJSON(report); return }
-        print(String(format: "text: %.2f MB (%d copies), median of %d runs", report.text_mb, copies, runs))
+        print(String(format: "text: %.2f MB (%d copies), median of %d runs (ratios: the median of each run's ratio)", report.text_mb, copies, runs))
         for (name, r) in [("ours, one writer", o), ("ours, analysis ∥ writer", p), ("ours, 2 shards ∥", t), ("xapian n-gram", b),
                           ("ours, commits as index", op), ("xapian, commits as index", bp)] {
             print(String(format: "%-24@ %6.2f MB/s  %6.2f s (cpu %6.2f s)  index %6.1f MB (%.1f MB per text MB)", name as NSString,

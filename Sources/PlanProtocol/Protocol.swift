@@ -82,33 +82,27 @@ public struct Request: Sendable {
         if exceedsDepth(line, PlanProtocol.maxDepth) {
             return .failure(ProtocolError(.invalidRequest, "nested deeper than \(PlanProtocol.maxDepth) levels", id: .null))
         }
-        let data = Data(line)
-        // JSONDecoder checks only the members it decodes (a bad escape or a raw control
-        // character elsewhere would pass): the whole line is checked first. Parsing it costs
-        // far less than turning it into Foundation objects and back did.
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-            return .failure(ProtocolError(.parseError, "not valid JSON", id: .null))
+        let members: [String: RequestLineScanner.Value]
+        switch RequestLineScanner.scan(line, wanted: ["id", "method", "params"]) {
+        case .notJSON: return .failure(ProtocolError(.parseError, "not valid JSON", id: .null))
+        case .notObject: return .failure(ProtocolError(.invalidRequest, "a request is a JSON object", id: .null))
+        case let .members(found): members = found
         }
-        let envelope: Envelope
-        do {
-            envelope = try JSONDecoder().decode(Envelope.self, from: data)
-        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
-            return .failure(ProtocolError(.invalidRequest, "a request is a JSON object", id: .null))
-        } catch let DecodingError.valueNotFound(_, context) where context.codingPath.isEmpty {  // the line is null
-            return .failure(ProtocolError(.invalidRequest, "a request is a JSON object", id: .null))
-        } catch {
-            return .failure(ProtocolError(.parseError, "not valid JSON", id: .null))
+        let id: RequestID
+        switch members["id"] {
+        case nil, .null?: id = .null
+        case let .string(text)?: id = .string(text)
+        case let .number(number)?: id = .number(number)
+        default: return .failure(ProtocolError(.invalidRequest, "\"id\" must be a string or a number", id: .null))
         }
-        guard let id = envelope.id else {
-            return .failure(ProtocolError(.invalidRequest, "\"id\" must be a string or a number", id: .null))
-        }
-        guard let method = envelope.method, !method.isEmpty else {
+        guard case let .string(method)? = members["method"], !method.isEmpty else {
             return .failure(ProtocolError(.invalidRequest, "\"method\" must be a non-empty string", id: id))
         }
-        switch envelope.params {
-        case .absent: return .success(Request(id: id, method: method, line: data, hasParams: false))
-        case .object: return .success(Request(id: id, method: method, line: data, hasParams: true))
-        case .other: return .failure(ProtocolError(.invalidParams, "\"params\" must be an object", id: id))
+        let data = Data(line)
+        switch members["params"] {
+        case nil: return .success(Request(id: id, method: method, line: data, hasParams: false))
+        case .object?: return .success(Request(id: id, method: method, line: data, hasParams: true))
+        default: return .failure(ProtocolError(.invalidParams, "\"params\" must be an object", id: id))
         }
     }
 
@@ -119,38 +113,6 @@ public struct Request: Sendable {
         init(_ name: String) { stringValue = name }
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
-    }
-
-    /// The members every request has, each read leniently so that the error can say which is
-    /// wrong (and give the id when it is the method or the params that are).
-    private struct Envelope: Decodable {
-        enum Params { case absent, object, other }
-        /// nil: present but neither a string, a number nor null.
-        var id: RequestID?
-        var method: String?
-        var params: Params
-
-        init(from decoder: Decoder) throws {
-            // Throws typeMismatch at the root for a line that is JSON but not an object.
-            let members = try decoder.container(keyedBy: Key.self)
-            let idKey = Key("id"), paramsKey = Key("params")
-            if !members.contains(idKey) || (try? members.decodeNil(forKey: idKey)) == true {
-                id = .null
-            } else if let text = try? members.decode(String.self, forKey: idKey) {
-                id = .string(text)
-            } else if let number = try? members.decode(Double.self, forKey: idKey) {
-                // JSONDecoder reads no Double from true or false: a Bool id is refused.
-                id = .number(number)
-            } else {
-                id = nil
-            }
-            method = try? members.decode(String.self, forKey: Key("method"))
-            if !members.contains(paramsKey) {
-                params = .absent
-            } else {
-                params = (try? members.nestedContainer(keyedBy: Key.self, forKey: paramsKey)) != nil ? .object : .other
-            }
-        }
     }
 
     /// The params member alone, decoded as `T` straight from the line.

@@ -83,7 +83,7 @@ public struct Request: Sendable {
             return .failure(ProtocolError(.invalidRequest, "nested deeper than \(PlanProtocol.maxDepth) levels", id: .null))
         }
         let members: [String: RequestLineScanner.Value]
-        switch RequestLineScanner.scan(line, wanted: ["id", "method", "params"]) {
+        switch RequestLineScanner.scan(line, wanted: Self.envelope) {
         case .notJSON: return .failure(ProtocolError(.parseError, "not valid JSON", id: .null))
         case .notObject: return .failure(ProtocolError(.invalidRequest, "a request is a JSON object", id: .null))
         case let .members(found): members = found
@@ -105,6 +105,9 @@ public struct Request: Sendable {
         default: return .failure(ProtocolError(.invalidParams, "\"params\" must be an object", id: id))
         }
     }
+
+    /// The members every request has.
+    private static let envelope: Set<String> = ["id", "method", "params"]
 
     /// A member name, for reading objects whose members are checked one by one.
     private struct Key: CodingKey {

@@ -69,6 +69,12 @@ struct IndexBench: ParsableCommand {
         var ours_one_writer_periodic: Build
         var baseline_periodic: Build
         var ratio_one_writer_periodic: Double
+        /// `plansearch index` as it ships (committing every `Indexer.commitInterval`) against
+        /// the baseline at Xapian's defaults (no commit until 10,000 documents are pending,
+        /// which for the corpus is one at the end): what a user switching tools sees. Not the
+        /// target's figure, which holds both to one policy: committing often helps the
+        /// baseline more (see `ours_one_writer_periodic`).
+        var ratio_as_shipped: Double
         var ratio_parallel: Double
         var ratio_two_shards: Double
         var size_ratio: Double
@@ -123,6 +129,7 @@ struct IndexBench: ParsableCommand {
                             cpu_ratio_one_writer: medianRatio("ours", byCPU: true),
                             ours_one_writer_periodic: op, baseline_periodic: bp,
                             ratio_one_writer_periodic: medianRatio("ours-periodic", over: "baseline-periodic"),
+                            ratio_as_shipped: medianRatio("ours-periodic"),
                             ratio_parallel: medianRatio("parallel"), ratio_two_shards: medianRatio("shards"),
                             size_ratio: Double(o.index_bytes) / Double(max(1, b.index_bytes)))
         if json { try BenchSupport.printJSON(report); return }
@@ -137,6 +144,8 @@ struct IndexBench: ParsableCommand {
                      report.size_ratio))
         print(String(format: "ratio, one writer committing as plansearch index does (every %d ms): %.2fx",
                      Int(Indexer.seconds(Indexer.commitInterval) * 1000), report.ratio_one_writer_periodic))
+        print(String(format: "ratio, plansearch index as it ships against the baseline at Xapian's defaults (one commit here): %.2fx",
+                     report.ratio_as_shipped))
     }
 
     /// Builds a fresh database from `documents`; with `parallel`, documents are analysed on the

@@ -293,17 +293,23 @@ public final class Searcher {
         hitTexts = [:]
         defer { hitTexts = [:] }
         let parsed = UserQuery(parsing: params.query)
-        var filters = params.filters ?? SearchParams.Filters()
+        let filters = params.filters ?? SearchParams.Filters()
         if let given = filters.doc, given.isEmpty {
             throw ProtocolError(.invalidParams, "\"filters.doc\" is empty; leave it out to search every document")
         }
-        let documents = parsed.documents + (filters.doc ?? [])
-        if documents.contains(where: { $0.trimmingWhitespace.isEmpty }) {
+        // The `doc:` items typed in the query are alternatives (a section is in one document);
+        // `filters.doc`, the client's scope, narrows whatever the query asks, as `filters.heading`
+        // does: a section must be in one of each list.
+        let documentLists = [parsed.documents, filters.doc ?? []].filter { !$0.isEmpty }
+        if documentLists.joined().contains(where: { $0.trimmingWhitespace.isEmpty }) {
             throw ProtocolError(.invalidParams, "a document filter needs a document id (doc:ID)")
         }
+        if let long = documentLists.first(where: { $0.count > Self.maxDocumentFilter }) {
+            throw ProtocolError(.invalidParams, "a document filter lists \(long.count) documents; at most \(Self.maxDocumentFilter)")
+        }
         let headings = parsed.headings + (filters.heading.map { [$0] } ?? [])
-        filters.doc = documents
         let matching = try bodyMatching()
+        try checkLength(parsed, matching)
 
         // Required clauses and optional (ranking-only) words.
         var required: [Clause] = []
@@ -373,7 +379,9 @@ public final class Searcher {
             optional = []
         }
         var filterQueries: [Query] = []
-        if !documents.isEmpty { filterQueries.append(.or(documents.map { .term(layout.documentTerm($0)) })) }
+        for documents in documentLists {
+            filterQueries.append(.or(Set(documents).sorted().map { .term(layout.documentTerm($0)) }))
+        }
         for heading in headings {
             filterQueries.append(try headingFilter(heading))
         }
@@ -389,7 +397,7 @@ public final class Searcher {
             }
         }
 
-        if required.isEmpty, documents.isEmpty, headings.isEmpty, excluded.isEmpty {
+        if required.isEmpty, documentLists.isEmpty, headings.isEmpty, excluded.isEmpty {
             // Typed, but nothing in it can be searched for (？？？, 《》, "", -，): no section
             // matches. (Filters or an exclusion alone list their sections; here there are none,
             // and answering every section in the index would read as a match.)
@@ -920,6 +928,30 @@ public final class Searcher {
 
     /// The most headings one `heading:` filter may stand for.
     static let maxHeadingMatches = 1000
+
+    /// The most words a query may hold (typed, quoted and excluded together). Matching grows
+    /// with every word, and when the words are not all found together relaxing them costs
+    /// more again: 64 words of different characters took 30 ms, 256 took 0.46 s, and 1,365
+    /// (a request's 4096 bytes) 8.8 s, holding a reader, and the sections of 1,365 of them
+    /// together are none anyway. A selection pasted from an editor is the way to reach it.
+    static let maxWords = 64
+
+    /// The most documents one filter may list (`filters.doc`, or the query's `doc:` items).
+    /// Xapian 1.4 sums an OR's estimates again for every branch it adds, so an OR of n terms
+    /// costs n² when it is built: 2,000 ids took 90 ms, 20,000 (a 230 KB request) 8.4 s.
+    static let maxDocumentFilter = 1000
+
+    /// Refuses a query of more than `maxWords` words, counting from the start and stopping
+    /// there, so a long query costs its first words' analysis only.
+    private func checkLength(_ parsed: UserQuery, _ matching: WordMatching) throws {
+        var count = 0
+        for item in parsed.clauses.joined() + parsed.excluded {
+            count += max(1, analyzer.words(of: item.text, prefix: schema.fields.body.prefix, matching: matching).count)
+            if count > Self.maxWords {
+                throw ProtocolError(.invalidParams, "the query holds more than \(Self.maxWords) words; search with fewer")
+            }
+        }
+    }
 
     private func headingFilter(_ heading: String) throws -> Query {
         let folded = layout.headingTerm(heading)

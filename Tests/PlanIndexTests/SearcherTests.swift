@@ -100,6 +100,32 @@ final class SearcherTests {
         #expect(throws: ProtocolError.self) { try search("妇女 heading:\"  \"") }
     }
 
+    @Test("the client's filters narrow what the query's own doc: and heading: ask; doc: items are alternatives")
+    func filtersNarrowTheQuery() throws {
+        func docs(_ q: String, doc: [String]? = nil, heading: String? = nil) throws -> Set<String> {
+            Set(try search(q, { $0.filters = .init(doc: doc, heading: heading); $0.limit = 100 }).hits.map(\.doc))
+        }
+        #expect(try docs("妇女 doc:un.txt doc:itc.txt") == ["itc.txt", "un.txt"])
+        #expect(try docs("妇女 doc:un.txt", doc: ["un.txt", "itc.txt"]) == ["un.txt"])
+        // A scope the query's doc: lies outside of leaves nothing, not both documents.
+        #expect(try docs("妇女 doc:un.txt", doc: ["itc.txt"]).isEmpty)
+        #expect(try docs("出口 heading:战略", heading: "目标").isEmpty)
+        #expect(try search("出口 heading:战略", { $0.filters = .init(doc: ["itc.txt"]) }).hits.count == 2)
+    }
+
+    @Test("a query of more words than a search may hold, or a document filter of more ids, is refused, not run")
+    func tooLong() throws {
+        let most: [String] = Array(repeating: "妇女", count: Searcher.maxWords)
+        let allButOne: [String] = Array(most.dropLast())
+        #expect(try search(most.joined(separator: " ")).hits.map(\.doc).count == 2)
+        for over: [String] in [most + ["大会"], allButOne + ["-大会", "-出口"], allButOne + ["\"大会\"", "出口"]] {
+            #expect(throws: ProtocolError.self) { try self.search(over.joined(separator: " ")) }
+        }
+        let ids = (1..<Searcher.maxDocumentFilter).map { "d\($0).txt" }
+        #expect(try search("妇女", { $0.filters = .init(doc: ids + ["un.txt"]) }).hits.isEmpty == false)
+        #expect(throws: ProtocolError.self) { try self.search("妇女", { $0.filters = .init(doc: ids + ["un.txt", "itc.txt"]) }) }
+    }
+
     @Test("a heading filter that starts more headings than it may stand for is refused, not cut")
     func tooManyHeadings() throws {
         let scratch = try Scratch()
@@ -207,6 +233,20 @@ final class PlanAnalyzerSearchTests {
         let r = try searcher.search(SearchParams(query: "泥碳地"))
         #expect(r.suggestions["泥碳地"] == ["泥炭地"])
         #expect(try searcher.search(SearchParams(query: "泥炭地")).hits.map(\.para) == ["1.1"])
+    }
+
+    @Test("words are counted as segmented, so a long unspaced item can hold too many", arguments: [
+        (String(repeating: "的", count: Searcher.maxWords + 1), false),
+        (String(repeating: "的", count: Searcher.maxWords), true),
+        ("\"" + String(repeating: "妇女", count: Searcher.maxWords + 1) + "\"", false),
+        (String(repeating: "妇女和青年", count: Searcher.maxWords / 3), true),
+    ])
+    func wordLimit(query: String, answered: Bool) throws {
+        if answered {
+            _ = try searcher.search(SearchParams(query: query))
+        } else {
+            #expect(throws: ProtocolError.self) { try self.searcher.search(SearchParams(query: query)) }
+        }
     }
 
     @Test("traditional and simplified queries give the same results, both ways")

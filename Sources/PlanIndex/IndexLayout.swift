@@ -110,6 +110,10 @@ public struct DocumentRecord: Codable, Sendable, Hashable {
     public var hash: String
     public var size: Int
     public var modified: Double
+    /// The file's change time (ctime) and inode when indexed (see `SourceReader.Stamp`); nil
+    /// in records written before they were kept, whose files are read once more to check.
+    public var changed: Double?
+    public var inode: UInt64?
     public var sections: Int
     public var indexedAt: Double
     public var schema: String
@@ -138,5 +142,20 @@ extension DocumentRecord {
             }
         }
         return out
+    }
+}
+
+extension DocumentRecord {
+    /// The file's stamp when it was indexed; nil for a record from before change times and
+    /// inodes were kept.
+    var stamp: SourceReader.Stamp? {
+        get {
+            guard let changed, let inode else { return nil }
+            return SourceReader.Stamp(size: size, modified: modified, changed: changed, inode: inode)
+        }
+        set {
+            guard let newValue else { return }
+            (size, modified, changed, inode) = (newValue.size, newValue.modified, newValue.changed, newValue.inode)
+        }
     }
 }

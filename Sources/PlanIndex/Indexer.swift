@@ -342,10 +342,11 @@ public final class Indexer {
 
     private func indexFile(_ file: String, root: String, id: String, existing: DocumentRecord?,
                            vanishedHashes: [String: String], summary: inout IndexSummary) throws {
-        let (size, modified) = try SourceReader.stat(file)
-        let sharingKey = "\(file)\u{0}\(size)\u{0}\(modified)\u{0}\(id)"
-        // Same size and modification time as last run: unchanged, without reading the file.
-        if let existing, existing.size == size, existing.modified == modified, existing.file == file,
+        let stamp = try SourceReader.stat(file)
+        let sharingKey = "\(file)\u{0}\(stamp.size)\u{0}\(stamp.modified)\u{0}\(stamp.changed)\u{0}\(stamp.inode)\u{0}\(id)"
+        // The same stamp as last run (size, modification and change times, inode): unchanged,
+        // without reading the file.
+        if let existing, existing.stamp == stamp, existing.file == file,
            existing.schema == schema.name, existing.fingerprint == fingerprint {
             seenHashes.insert(existing.hash)
             summary.unchanged += 1
@@ -373,8 +374,7 @@ public final class Indexer {
            existing.fingerprint == fingerprint {
             // Touched but not changed: remember the new timestamp so the next run skips reading it.
             var record = existing
-            record.size = size
-            record.modified = modified
+            record.stamp = stamp
             try writer.setMetadata(IndexLayout.documentKey(id), Array(try JSONEncoder().encode(record)))
             try commitIfDue()
             summary.unchanged += 1
@@ -386,8 +386,8 @@ public final class Indexer {
         let held = document.sections.filter { $0.isIndexed && acceptsSection($0.id, id) }
         let built = try held.map { try builder.document(for: $0, of: document, scratch: &scratch) }
         let record = DocumentRecord(
-            id: id, title: document.title, file: file, root: root, hash: source.contentHash, size: size,
-            modified: modified, sections: built.count, indexedAt: Date().timeIntervalSince1970,
+            id: id, title: document.title, file: file, root: root, hash: source.contentHash, size: stamp.size,
+            modified: stamp.modified, changed: stamp.changed, inode: stamp.inode, sections: built.count, indexedAt: Date().timeIntervalSince1970,
             schema: schema.name, year: document.year, transcodedFrom: source.transcodedFrom, fingerprint: fingerprint)
         let recordBytes = Array(try JSONEncoder().encode(record))
         let documentTerm = layout.documentTerm(id)

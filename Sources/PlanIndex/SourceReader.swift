@@ -30,25 +30,37 @@ public struct SourceReader: Sendable {
         public var transcodedFrom: String?
     }
 
-    /// The size and modification time of the file at `path`, a symlink followed (the link's own
-    /// told nothing of the plan's changes). Only a regular file: reading a FIFO blocks, and with
-    /// it a daemon's writer, for good.
-    public static func stat(_ path: String) throws(SourceError) -> (size: Int, modified: Double) {
+    /// What tells whether a file may have changed without reading it. The modification time
+    /// alone does not: `touch -r`, `cp -p`, `rsync -a` and `tar` set it back, and a second-
+    /// granular file system keeps one for all the edits within a second. The change time
+    /// (ctime) moves on any write or rename and cannot be set by a user, and an editor or
+    /// `sed -i` that writes a new file gives a new inode.
+    public struct Stamp: Sendable, Equatable {
+        public var size: Int
+        public var modified: Double
+        public var changed: Double
+        public var inode: UInt64
+    }
+
+    /// The stamp of the file at `path`, a symlink followed (the link's own told nothing of the
+    /// plan's changes). Only a regular file: reading a FIFO blocks, and with it a daemon's
+    /// writer, for good.
+    public static func stat(_ path: String) throws(SourceError) -> Stamp {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
-        } catch {
-            if !FileManager.default.fileExists(atPath: resolved) {
+        var info = Glibc.stat()
+        guard fstatat(AT_FDCWD, resolved, &info, 0) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR {
                 throw SourceError(file: path, reason: .missing, message: "no such file (deleted while indexing?)")
             }
-            throw SourceError(file: path, reason: .unreadable, message: "cannot read: \(Self.reason(error))")
+            throw SourceError(file: path, reason: .unreadable, message: "cannot read: \(String(cString: strerror(code)))")
         }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+        guard info.st_mode & S_IFMT == S_IFREG else {
             throw SourceError(file: path, reason: .unreadable, message: "not a regular file (a pipe, socket or device)")
         }
-        return ((attributes[.size] as? NSNumber)?.intValue ?? 0,
-                (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+        func seconds(_ t: timespec) -> Double { Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 }
+        return Stamp(size: Int(info.st_size), modified: seconds(info.st_mtim), changed: seconds(info.st_ctim),
+                     inode: UInt64(info.st_ino))
     }
 
     public func read(_ path: String) throws(SourceError) -> Decoded {

@@ -9,11 +9,11 @@
 /// the nesting depth first; nesting is walked with a stack, never by recursion.
 struct RequestLineScanner {
     /// A top-level member's value, as much of it as a request's envelope reads.
-    enum Value: Equatable {
+    enum Value {
         case string(String), number(Double), null, bool, object, array
     }
 
-    enum Outcome: Equatable {
+    enum Outcome {
         case notJSON
         /// Valid JSON, but not an object.
         case notObject

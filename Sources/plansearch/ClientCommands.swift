@@ -106,9 +106,16 @@ struct SearchCommand: ParsableCommand {
                 // A cluster with shards down: the hits come from the others only.
                 footer += "; some shards did not answer: \((result.missingShards ?? []).joined(separator: ", "))"
             }
-            if !result.exact {
+            // Words dropped to relax the query, or a single word that matched nothing (exact,
+            // with no hits): either way the user should see what was not found.
+            if !result.missing.isEmpty {
                 footer += result.missing.count == 1 ? "; not found: \(result.missing[0])"
                     : "; not found together: \(result.missing.joined(separator: ", "))"
+            }
+            for word in result.missing {
+                if let near = result.suggestions[word], !near.isEmpty {
+                    footer += "; for \(word), did you mean \(near.joined(separator: ", "))?"
+                }
             }
             print(footer)
         }

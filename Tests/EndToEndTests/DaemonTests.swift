@@ -406,7 +406,7 @@ struct DaemonTests {
 
     @Test("the command-line client: search, vimgrep, and a clear message when no daemon runs")
     func cli() throws {
-        let d = try DaemonHarness()
+        let d = try DaemonHarness(extraPlans: ["peat.txt": " 1.1 保护泥炭地(peatland)和湿地。 \n"])
         defer { d.stopAndCollectLog() }
         let text = try Binary.run(["search", "--socket", d.socket, "妇女"])
         #expect(text.status == 0)
@@ -433,6 +433,12 @@ struct DaemonTests {
         #expect(filled.stdout.contains("\n1 of about 1, then 1 lacking a word ("), "\(filled.stdout)")
         let relaxed = try Binary.run(["search", "--socket", d.socket, "妇女", "火星"])
         #expect(relaxed.stdout.contains("; not found: 火星"), "\(relaxed.stdout)")
+        // A single word that matches nothing is said too (the answer is exact: nothing was
+        // relaxed), with the indexed words one edit away.
+        let alone = try Binary.run(["search", "--socket", d.socket, "火星"])
+        #expect(alone.stdout.hasPrefix("0 of about 0 (") && alone.stdout.contains("; not found: 火星"), "\(alone.stdout)")
+        let near = try Binary.run(["search", "--socket", d.socket, "peatlund"])
+        #expect(near.stdout.contains("; not found: peatlund; for peatlund, did you mean peatland?"), "\(near.stdout)")
         let none = try Binary.run(["search", "--socket", d.dir.path + "/none.sock", "妇女"])
         #expect(none.status != 0)
         #expect(none.stderr.contains("no PlanSearch daemon"))

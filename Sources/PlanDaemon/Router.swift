@@ -129,7 +129,9 @@ public final class Router: Sendable {
         if let paths, paths.isEmpty {
             throw ProtocolError(.invalidParams, "\"paths\" is empty; leave it out to reindex every root")
         }
-        let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }
+        // A path given twice (or a file and a folder holding it) is indexed once.
+        var seen = Set<String>()
+        let targets = try (paths ?? configuration.roots).map { try allowedPath($0) }.filter { seen.insert($0).inserted }
         guard !targets.isEmpty else { throw ProtocolError(.invalidParams, "the daemon was started without paths to index") }
         try await refreshSchema()
         // Shards are indexed in parallel, each by its own writer.
@@ -165,6 +167,10 @@ public final class Router: Sendable {
 
     /// A path for `reindex`: it must lie under a root the daemon was started with.
     func allowedPath(_ path: String) throws(ProtocolError) -> String {
+        // Relative to what? The daemon's working directory is not the client's.
+        guard path.hasPrefix("/") else {
+            throw ProtocolError(.invalidParams, "\(path) is a relative path; give it from the root directory (/...)")
+        }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         for root in configuration.roots {
             let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
@@ -250,6 +256,7 @@ public final class Router: Sendable {
             return { Response.result(id: id, try $0.search(params)) }
         case "get":
             let params = try request.decodeParams(GetParams.self)
+            guard !params.id.isEmpty else { throw ProtocolError(.invalidParams, "\"id\" is empty: give a section id from a hit") }
             return { searcher in
                 guard let section = try searcher.section(id: params.id) else {
                     throw ProtocolError(.notFound, "no section with id \(params.id)")

@@ -100,7 +100,8 @@ public struct Request: Sendable {
         }
         let data = Data(line)
         switch members["params"] {
-        case nil: return .success(Request(id: id, method: method, line: data, hasParams: false))
+        // null stands for absent, as it does for `id`.
+        case nil, .null?: return .success(Request(id: id, method: method, line: data, hasParams: false))
         case .object?: return .success(Request(id: id, method: method, line: data, hasParams: true))
         default: return .failure(ProtocolError(.invalidParams, "\"params\" must be an object", id: id))
         }

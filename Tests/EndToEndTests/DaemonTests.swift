@@ -34,6 +34,8 @@ struct DaemonTests {
         let get = try c.request(#"{"id":2,"method":"get","params":{"id":"\#(id)"}}"#)
         #expect((get.result?["text"] as? String)?.contains("国际贸易中心") == true)
         #expect(try c.request(#"{"id":3,"method":"get","params":{"id":"nope"}}"#).errorCode == "not_found")
+        #expect(try c.request(#"{"id":3,"method":"get","params":{"id":""}}"#).errorCode == "invalid_params")
+        #expect(try c.request(#"{"id":3,"method":"ping","params":null}"#).result?["version"] is String)
 
         let documents = try c.request(#"{"id":4,"method":"documents"}"#)
         let docs = (documents.result?["documents"] as? [[String: Any]]) ?? []
@@ -52,6 +54,11 @@ struct DaemonTests {
         let none = try c.request(#"{"id":7,"method":"reindex","params":{"paths":[]}}"#)
         #expect(none.errorCode == "invalid_params")
         #expect(none.errorMessage?.contains("paths") == true)
+        // A relative path would be taken from the daemon's working directory, not the client's.
+        let relative = try c.request(#"{"id":7,"method":"reindex","params":{"paths":["plans"]}}"#)
+        #expect(relative.errorCode == "invalid_params" && relative.errorMessage?.contains("relative") == true)
+        let twice = try c.request(#"{"id":7,"method":"reindex","params":{"paths":["\#(d.plans)","\#(d.plans)/"]}}"#)
+        #expect(twice.result?["unchanged"] as? Int == 2)
 
         let filtered = try c.request(#"{"id":8,"method":"search","params":{"query":"妇女","filters":{"doc":["un.txt"]}}}"#)
         #expect(filtered.hits.map { $0["doc"] as? String } == ["un.txt"])

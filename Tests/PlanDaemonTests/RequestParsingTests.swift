@@ -47,7 +47,7 @@ struct RequestParsingTests {
         Line(text: #"{"id":1}"#, code: .invalidRequest, id: .number(1)),
         Line(text: #"{"id":"q","method":""}"#, code: .invalidRequest, id: .string("q")),
         Line(text: #"{"id":2,"method":5}"#, code: .invalidRequest, id: .number(2)),
-        Line(text: #"{"id":3,"method":"search","params":null}"#, code: .invalidParams, id: .number(3)),
+        Line(text: #"{"id":3,"method":"ping","params":null}"#, code: nil, id: .number(3), method: "ping"),  // null: absent
         Line(text: #"{"id":4,"method":"search","params":"x"}"#, code: .invalidParams, id: .number(4)),
         Line(text: #"{"id":5,"method":"search","params":[{"query":"x"}]}"#, code: .invalidParams, id: .number(5)),
         // Nesting is refused before any parser recurses through it.

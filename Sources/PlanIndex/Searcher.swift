@@ -309,7 +309,7 @@ public final class Searcher {
         }
         let headings = parsed.headings + (filters.heading.map { [$0] } ?? [])
         let matching = try bodyMatching()
-        try checkLength(parsed, matching)
+        try checkLength(params.query, parsed, matching)
 
         // Required clauses and optional (ranking-only) words.
         var required: [Clause] = []
@@ -943,7 +943,10 @@ public final class Searcher {
 
     /// Refuses a query of more than `maxWords` words, counting from the start and stopping
     /// there, so a long query costs its first words' analysis only.
-    private func checkLength(_ parsed: UserQuery, _ matching: WordMatching) throws {
+    private func checkLength(_ query: String, _ parsed: UserQuery, _ matching: WordMatching) throws {
+        // Every word is a character or more: a query of fewer characters (nearly every one) is
+        // not analysed a second time here.
+        guard query.unicodeScalars.count > Self.maxWords else { return }
         var count = 0
         for item in parsed.clauses.joined() + parsed.excluded {
             count += max(1, analyzer.words(of: item.text, prefix: schema.fields.body.prefix, matching: matching).count)

@@ -119,9 +119,8 @@ public struct JSONWriter {
     mutating func requestID(_ id: RequestID) {
         switch id {
         case let .string(s): string(s)
-        // As RequestID.encode: whole numbers as integers, others as doubles.
-        case let .number(n):
-            if n == n.rounded(), abs(n) < 1e15 { int(Int(n)) } else { double(n) }
+        // Verbatim: the scanner checked that the text is a JSON number.
+        case let .number(text): bytes.append(contentsOf: text.utf8)
         case .null: raw("null")
         }
     }

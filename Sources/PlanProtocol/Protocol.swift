@@ -36,28 +36,15 @@ public struct ProtocolError: Error, Sendable, Equatable {
     }
 }
 
-/// A request id: any JSON string or number the client chose, echoed back as it came.
-public enum RequestID: Sendable, Hashable, Codable {
+/// A request id: any JSON string or number the client chose, echoed back as it came. A number
+/// is kept as its JSON text, not as a Double: an id above 2^53 (a 64-bit counter, a timestamp
+/// in nanoseconds) would otherwise come back as a different number, and the client could not
+/// match the answer to its request.
+public enum RequestID: Sendable, Hashable {
     case string(String)
-    case number(Double)
+    /// The number's text as the request gave it (JSON's grammar, checked by the scanner).
+    case number(String)
     case null
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null } else if let s = try? c.decode(String.self) { self = .string(s) } else {
-            self = .number(try c.decode(Double.self))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case let .string(s): try c.encode(s)
-        case let .number(n):
-            if n == n.rounded(), abs(n) < 1e15 { try c.encode(Int64(n)) } else { try c.encode(n) }
-        case .null: try c.encodeNil()
-        }
-    }
 }
 
 /// A request as parsed from one line: method and raw params (checked by each method).
@@ -218,7 +205,7 @@ public struct Request: Sendable {
 /// Response lines.
 public enum Response {
     /// `{"id": ..., "result": ...}` as one line (with the newline).
-    struct Envelope<T: Encodable>: Encodable {
+    struct Envelope<T: Encodable> {
         var id: RequestID
         var result: T
     }
@@ -228,9 +215,18 @@ public enum Response {
     }
 
     /// Any result through JSONEncoder (also the reference the hand-written forms match).
+    /// The envelope is written by hand around the encoder's result, so that the id goes out as
+    /// its text came in.
     static func encoded<T: Encodable>(id: RequestID, _ envelope: Envelope<T>) -> [UInt8] {
         do {
-            return try encoder.encode(envelope) + [0x0A]
+            let result = try encoder.encode(envelope.result)
+            var w = JSONWriter(capacity: result.count + 64)
+            w.raw("{")
+            w.key("id"); w.requestID(envelope.id)
+            w.raw(",")
+            w.key("result"); w.json(result)
+            w.raw("}\n")
+            return w.bytes
         } catch {
             return self.error(id: id, ProtocolError(.internalError, "cannot encode the result: \(error)"))
         }
@@ -267,18 +263,23 @@ public enum Response {
         return encodedError(id: id, error)
     }
 
-    /// The error envelope through JSONEncoder: the reference the hand-written form matches.
+    /// The error body through JSONEncoder (the id written as it came): the reference the
+    /// hand-written form matches.
     static func encodedError(id: RequestID, _ error: ProtocolError) -> [UInt8] {
         struct Body: Encodable {
             var code: String
             var message: String
         }
-        struct Envelope: Encodable {
-            var id: RequestID
-            var error: Body
+        guard let body = try? encoder.encode(Body(code: error.code.rawValue, message: error.message)) else {
+            return Array(#"{"error":{"code":"internal","message":"encoding failed"},"id":null}"#.utf8) + [0x0A]
         }
-        let envelope = Envelope(id: id, error: Body(code: error.code.rawValue, message: error.message))
-        return ((try? encoder.encode(envelope)) ?? Data(#"{"id":null,"error":{"code":"internal","message":"encoding failed"}}"#.utf8)) + [0x0A]
+        var w = JSONWriter(capacity: body.count + 64)
+        w.raw("{")
+        w.key("error"); w.json(body)
+        w.raw(",")
+        w.key("id"); w.requestID(id)
+        w.raw("}\n")
+        return w.bytes
     }
 
     static let encoder: JSONEncoder = {
@@ -286,8 +287,4 @@ public enum Response {
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
     }()
-}
-
-extension Data {
-    static func + (lhs: Data, rhs: [UInt8]) -> [UInt8] { [UInt8](lhs) + rhs }
 }

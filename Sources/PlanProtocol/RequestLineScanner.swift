@@ -10,7 +10,9 @@
 struct RequestLineScanner {
     /// A top-level member's value, as much of it as a request's envelope reads.
     enum Value {
-        case string(String), number(Double), null, bool, object, array
+        case string(String), null, bool, object, array
+        /// The number's text, as given (a Double holds its value).
+        case number(String)
     }
 
     enum Outcome {
@@ -216,8 +218,8 @@ struct RequestLineScanner {
     }
 
     /// A number in JSON's grammar (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) whose value a
-    /// Double holds (1e400 is refused, as the parser before refused it).
-    private mutating func number() -> Double? {
+    /// Double holds (1e400 is refused, as the parser before refused it); its text.
+    private mutating func number() -> String? {
         let start = i
         if peek() == UInt8(ascii: "-") { i += 1 }
         guard let first = peek(), isDigit(first) else { return nil }
@@ -234,9 +236,9 @@ struct RequestLineScanner {
             guard let d = peek(), isDigit(d) else { return nil }
             skipDigits()
         }
-        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)),
-              value.isFinite else { return nil }
-        return value
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else { return nil }
+        return text
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }

@@ -16,14 +16,16 @@ struct RequestParsingTests {
     }
 
     static let lines: [Line] = [
-        Line(text: #"{"id":1,"method":"ping"}"#, code: nil, id: .number(1), method: "ping"),
+        Line(text: #"{"id":1,"method":"ping"}"#, code: nil, id: .number("1"), method: "ping"),
         Line(text: #"{"id":"a b","method":"search","params":{"query":"x"}}"#, code: nil, id: .string("a b"), method: "search"),
         Line(text: #"{"method":"ping"}"#, code: nil, id: .null, method: "ping"),
         Line(text: #"{"id":null,"method":"ping"}"#, code: nil, id: .null, method: "ping"),
-        Line(text: #"{"id":-2.5e3,"method":"ping"}"#, code: nil, id: .number(-2500), method: "ping"),
-        Line(text: #"  {"params":{},"method":"stats","id":7}  "#, code: nil, id: .number(7), method: "stats"),
+        // A number id is kept as written: above 2^53 a Double would change it.
+        Line(text: #"{"id":18446744073709551617,"method":"ping"}"#, code: nil, id: .number("18446744073709551617"), method: "ping"),
+        Line(text: #"{"id":-2.5e3,"method":"ping"}"#, code: nil, id: .number("-2.5e3"), method: "ping"),
+        Line(text: #"  {"params":{},"method":"stats","id":7}  "#, code: nil, id: .number("7"), method: "stats"),
         // A member given twice: the first counts (the params are read by the same decoder).
-        Line(text: #"{"id":1,"method":"ping","id":2}"#, code: nil, id: .number(1), method: "ping"),
+        Line(text: #"{"id":1,"method":"ping","id":2}"#, code: nil, id: .number("1"), method: "ping"),
         // Not JSON, or not UTF-8.
         Line(text: "not json", code: .parseError, id: .null),
         Line(text: #"{"id":1,"method":"search","params":{"query":"x""#, code: .parseError, id: .null),
@@ -44,12 +46,12 @@ struct RequestParsingTests {
         Line(text: #"{"id":[1],"method":"ping"}"#, code: .invalidRequest, id: .null),
         Line(text: #"{"id":1e400,"method":"ping"}"#, code: .parseError, id: .null),  // no number JSON parsers hold
         // The id is read, so the answer names it.
-        Line(text: #"{"id":1}"#, code: .invalidRequest, id: .number(1)),
+        Line(text: #"{"id":1}"#, code: .invalidRequest, id: .number("1")),
         Line(text: #"{"id":"q","method":""}"#, code: .invalidRequest, id: .string("q")),
-        Line(text: #"{"id":2,"method":5}"#, code: .invalidRequest, id: .number(2)),
-        Line(text: #"{"id":3,"method":"ping","params":null}"#, code: nil, id: .number(3), method: "ping"),  // null: absent
-        Line(text: #"{"id":4,"method":"search","params":"x"}"#, code: .invalidParams, id: .number(4)),
-        Line(text: #"{"id":5,"method":"search","params":[{"query":"x"}]}"#, code: .invalidParams, id: .number(5)),
+        Line(text: #"{"id":2,"method":5}"#, code: .invalidRequest, id: .number("2")),
+        Line(text: #"{"id":3,"method":"ping","params":null}"#, code: nil, id: .number("3"), method: "ping"),  // null: absent
+        Line(text: #"{"id":4,"method":"search","params":"x"}"#, code: .invalidParams, id: .number("4")),
+        Line(text: #"{"id":5,"method":"search","params":[{"query":"x"}]}"#, code: .invalidParams, id: .number("5")),
         // Nesting is refused before any parser recurses through it.
         Line(text: String(repeating: "[", count: 100_000), code: .invalidRequest, id: .null),
         Line(text: #"{"id":1,"method":"ping","params":{"a":"# + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}}",

@@ -56,7 +56,7 @@ struct ResponseEncodingTests {
 
     @Test(arguments: doubles)
     func numbersMatchJSONEncoder(_ d: Double) throws {
-        let (fast, reference) = Self.both(.number(d), Self.result([Self.hit("x", score: d)], tookMs: d))
+        let (fast, reference) = Self.both(.number("1"), Self.result([Self.hit("x", score: d)], tookMs: d))
         #expect(fast == reference)
         struct Line: Decodable { var result: SearchResult }
         let line = try JSONDecoder().decode(Line.self, from: Data(fast.utf8))
@@ -78,7 +78,7 @@ struct ResponseEncodingTests {
 
     @Test(arguments: [Double.nan, .infinity, -.infinity])
     func nonFiniteNumbersAreNeverEmitted(_ d: Double) throws {
-        let (fast, reference) = Self.both(.number(1), Self.result([Self.hit("x", score: d)]))
+        let (fast, reference) = Self.both(.number("1"), Self.result([Self.hit("x", score: d)]))
         // JSONEncoder refuses them; the hand-written path falls back and answers the same error.
         #expect(fast == reference)
         // Valid JSON (no bare nan/inf), an `internal` error.
@@ -97,18 +97,25 @@ struct ResponseEncodingTests {
         result.missingShards = ["remote:1", "b"]
         let (fast, reference) = Self.both(.string("9"), result)
         #expect(fast == reference)
-        let (empty, emptyReference) = Self.both(.number(3), Self.result([]))
+        let (empty, emptyReference) = Self.both(.number("3"), Self.result([]))
         #expect(empty == emptyReference)
         #expect(empty == #"{"id":3,"result":{"exact":true,"hits":[],"missing":[],"suggestions":{},"took_ms":0.44,"total":0}}"# + "\n")
     }
 
-    @Test(arguments: [RequestID.null, .string(""), .string("a\"b"), .number(9), .number(-3), .number(1.5),
-                      .number(1e15), .number(1e20), .number(0.419513)])
-    func requestIDsMatchJSONEncoder(_ id: RequestID) {
+    /// Numbers go back as their text came: 2^64 + 1 and 2^53 + 1 are not Doubles, and a
+    /// client matching answers to requests by id compares what it sent.
+    @Test(arguments: [(RequestID.null, "null"), (.string(""), #""""#), (.string("a\"b"), #""a\"b""#), (.number("9"), "9"),
+                      (.number("-3"), "-3"), (.number("1.5"), "1.5"), (.number("1e15"), "1e15"), (.number("-2.5E+3"), "-2.5E+3"),
+                      (.number("9007199254740993"), "9007199254740993"),
+                      (.number("18446744073709551617"), "18446744073709551617"), (.number("0.4195130000000000001"), "0.4195130000000000001")])
+    func requestIDsAreEchoedAsTheyCame(_ id: RequestID, _ text: String) {
         let (fast, reference) = Self.both(id, Self.result([]))
         #expect(fast == reference)
+        #expect(fast.hasPrefix(#"{"id":"# + text + ","))
         let error = ProtocolError(.invalidParams, "\"limit\" must be between 0 and 1000\n\u{1}", id: id)
         #expect(Response.error(id: id, error) == Response.encodedError(id: id, error))
+        #expect(String(decoding: Response.error(id: id, error), as: UTF8.self).hasSuffix(#","id":"# + text + "}\n"))
+        #expect(String(decoding: Response.result(id: id, PingResult(version: "1")), as: UTF8.self).hasPrefix(#"{"id":"# + text + ","))
     }
 
     @Test(arguments: trickyStrings)

@@ -20,8 +20,15 @@ public final class Daemon: Sendable {
     private struct State {
         var shuttingDown = false
         var server: Channel?
-        /// Open connections and whether each is in the middle of a request.
-        var connections: [ObjectIdentifier: (channel: Channel, busy: Bool)] = [:]
+        /// Open connections, whether each is in the middle of a request, and when each was
+        /// opened or last finished one.
+        var connections: [ObjectIdentifier: Connection] = [:]
+    }
+
+    private struct Connection {
+        var channel: Channel
+        var busy = false
+        var since = ContinuousClock.now
     }
 
     public init(configuration: DaemonConfiguration, logger: Logger) throws {
@@ -121,24 +128,50 @@ public final class Daemon: Sendable {
     fileprivate var shuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
     fileprivate func setBusy(_ channel: Channel, _ busy: Bool) {
-        _ = state.withLock { s in s.connections[ObjectIdentifier(channel)]?.busy = busy }
+        let now = ContinuousClock.now
+        state.withLock { s in
+            s.connections[ObjectIdentifier(channel)]?.busy = busy
+            if !busy { s.connections[ObjectIdentifier(channel)]?.since = now }
+        }
     }
 
     /// A connection opened: counted and listed (in step with `closed`, which its channel's
     /// end always calls); the number now open.
     fileprivate func opened(_ channel: Channel) -> Int {
         let open = router.stats.connections(adding: 1)
-        state.withLock { $0.connections[ObjectIdentifier(channel)] = (channel, false) }
+        state.withLock { $0.connections[ObjectIdentifier(channel)] = Connection(channel: channel) }
         return open
     }
 
-    /// Why a connection is refused, if it is.
-    fileprivate func refusal(peerIsOwner: Bool, open: Int) -> ProtocolError? {
+    /// Why a connection is refused, if it is. One over the limit gets in when a connection
+    /// idle long enough can be closed in its place.
+    fileprivate func refusal(_ channel: Channel, peerIsOwner: Bool, open: Int) -> ProtocolError? {
         if !peerIsOwner { return ProtocolError(.invalidRequest, "only the daemon's owner may connect") }
-        if open > configuration.maxConnections {
+        if open > configuration.maxConnections, !evictIdle(toAdmit: channel) {
             return ProtocolError(.overloaded, "too many connections (\(configuration.maxConnections)); try again later")
         }
         return nil
+    }
+
+    /// Closes the connection idle longest, if it has been idle at least `evictIdleAfter` (a
+    /// connection between requests, not one being answered); whether one was closed. Its
+    /// client reads the end of the connection, as after any close, and may connect again.
+    private func evictIdle(toAdmit channel: Channel) -> Bool {
+        guard let after = configuration.evictIdleAfter else { return false }
+        let admitted = ObjectIdentifier(channel)
+        let cutoff = ContinuousClock.now - after
+        let victim = state.withLock { s -> Channel? in
+            guard let oldest = s.connections
+                .filter({ $0.key != admitted && !$0.value.busy && $0.value.since <= cutoff })
+                .min(by: { $0.value.since < $1.value.since }) else { return nil }
+            // Marked busy so that a second newcomer does not pick it while it closes.
+            s.connections[oldest.key]?.busy = true
+            return oldest.value.channel
+        }
+        guard let victim else { return false }
+        logger.info("closed an idle connection to let a new one in", metadata: ["max_connections": "\(configuration.maxConnections)"])
+        victim.close(promise: nil)
+        return true
     }
 
     fileprivate func closed(_ channel: Channel) {
@@ -214,10 +247,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         daemon.peerIsOwner(channel) { [daemon] owner in
             bound.eventLoop.execute {
                 let (handler, context) = bound.value
-                if let refusal = daemon.refusal(peerIsOwner: owner, open: open) {
+                if let refusal = daemon.refusal(channel, peerIsOwner: owner, open: open) {
                     handler.ending = true
                     handler.waiting.removeAll()
-                    handler.write(Response.error(id: .null, refusal), context) { context.close(promise: nil) }
+                    handler.write(Response.error(id: .null, refusal), context) { handler.closeAfterDraining(context) }
                 } else {
                     handler.holding = false
                     handler.answerNext(context)
@@ -310,12 +343,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .tooLarge:
             answering = true
             let error = ProtocolError(.tooLarge, "request line over \(PlanProtocol.maxLineBytes) bytes; closing the connection")
-            write(Response.error(id: .null, error), context) {
-                // Closing with the rest of the client's line unread would send a reset that can
-                // destroy the reply in flight: end our side, let the input drain briefly.
-                context.close(mode: .output, promise: nil)
-                context.eventLoop.scheduleTask(in: .milliseconds(300)) { channel.close(promise: nil) }
-            }
+            write(Response.error(id: .null, error), context) { self.closeAfterDraining(context) }
         case let .line(bytes):
             answering = true
             daemon.setBusy(channel, true)
@@ -336,6 +364,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 }
             }
         }
+    }
+
+    /// Ends a connection whose last answer is a refusal. Closing with the client's request
+    /// unread would make the kernel reset the connection, and the client would get EPIPE or
+    /// ECONNRESET instead of reading the answer: end our side, read and drop the input
+    /// briefly, then close.
+    private func closeAfterDraining(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.close(mode: .output, promise: nil)
+        context.eventLoop.scheduleTask(in: .milliseconds(300)) { channel.close(promise: nil) }
     }
 
     /// Writes one answer; `then` runs once it has been handed to the socket whole (not when

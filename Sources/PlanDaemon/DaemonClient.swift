@@ -68,16 +68,25 @@ public final class DaemonClient {
     /// response line as it came, undecoded: for a load generator, which shares the machine with
     /// the daemon and should spend its CPU on asking, not on parsing answers.
     public func exchange(_ requestLine: [UInt8]) throws -> [UInt8] {
-        try requestLine.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
+        // A failed send is not the end: the daemon may have written a refusal (overloaded)
+        // before closing, and that answer says more than "closed". Without one, reading fails
+        // with the same "closed the connection".
+        _ = sendAll(requestLine)
+        return try readLine()
+    }
+
+    /// Writes the whole line; false when the daemon has closed the connection.
+    private func sendAll(_ requestLine: [UInt8]) -> Bool {
+        requestLine.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return true }
             var sent = 0
             while sent < raw.count {
                 let n = send(fd, base + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-                if n <= 0 { throw Failure(code: "io", message: "the daemon closed the connection") }
+                if n <= 0 { return false }
                 sent += n
             }
+            return true
         }
-        return try readLine()
     }
 
     /// The `result` member of a successful call, decoded.

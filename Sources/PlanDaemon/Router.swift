@@ -16,6 +16,10 @@ public struct DaemonConfiguration: Sendable {
     /// Bytes (an estimate) of recently shown sections each reader keeps; 0 keeps none.
     public var sectionCacheBytes: Int = Searcher.defaultSectionCacheBudget
     public var maxConnections: Int
+    /// When all `maxConnections` are taken, a connection idle at least this long is closed to
+    /// let a new one in (the one idle longest); nil never closes one. Without this, clients
+    /// that connect and never hang up would lock everyone else out for good.
+    public var evictIdleAfter: Duration? = .seconds(2)
     public var version: String
     /// Search these shards (local and remote) instead of `databasePath`; no writer then.
     public var cluster: ClusterConfiguration?

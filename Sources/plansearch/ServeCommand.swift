@@ -30,6 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most connections at once; more get `overloaded`.")
     var maxConnections = 64
 
+    @Option(help: ArgumentHelp("When all connections are taken, close the one idle longest, if idle this many seconds, to let a new one in (0: never).",
+                               valueName: "seconds"))
+    var evictIdleAfter = 2.0
+
     @Flag(help: "Watch the paths (inotify) and reindex when files change.")
     var watch = false
 
@@ -52,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
         let loaded = try indexing.loadSchema()
         let choice = try indexing.analyzerChoice()
         guard (db == nil) != (cluster == nil) else { throw ValidationError("give either --db or --cluster") }
+        guard evictIdleAfter.isFinite, evictIdleAfter >= 0 else {
+            throw ValidationError("--evict-idle-after must be 0 or more seconds")
+        }
         guard (0...(1 << 20)).contains(sectionCacheMb) else {
             throw ValidationError("--section-cache-mb must be from 0 to \(1 << 20)")
         }
@@ -74,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
                 readers: readers, maxConnections: maxConnections, version: PlanSearchVersion.string,
                 cluster: clusterConfiguration, reloadSchema: { [indexing] in try indexing.loadSchema() })
             configuration.sectionCacheBytes = sectionCacheMb << 20
+            configuration.evictIdleAfter = evictIdleAfter > 0 ? .milliseconds(Int64(evictIdleAfter * 1000)) : nil
             daemon = try Daemon(configuration: configuration, logger: logger)
         } catch let error as IndexError {
             throw CommandError(error.description)

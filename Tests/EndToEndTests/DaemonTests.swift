@@ -307,26 +307,56 @@ struct DaemonTests {
         #expect(try over.request(ping + String(repeating: " ", count: (1 << 20) + 1 - ping.utf8.count)).errorCode == "too_large")
     }
 
-    @Test("more connections than allowed get overloaded")
-    func overloaded() throws {
-        let d = try DaemonHarness(extraArguments: ["--max-connections", "2"])
-        defer { d.stopAndCollectLog() }
-        // The harness's readiness probe may not be released by the daemon yet (it closed a
-        // moment ago): a connection counts as taken until then, so wait for each to answer.
-        func connected() throws -> RawClient {
-            let deadline = Date().addingTimeInterval(10)
-            while true {
-                let client = try RawClient(d.socket)
-                if (try? client.request(#"{"id":1,"method":"ping"}"#))?.result != nil { return client }
-                guard Date() < deadline else { throw HarnessError("no connection was let in") }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
+    /// A client let in (the harness's readiness probe may not be released by the daemon yet:
+    /// a connection counts as taken until then, so wait for one to answer).
+    static func connected(_ d: DaemonHarness) throws -> RawClient {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            let client = try RawClient(d.socket)
+            if (try? client.request(#"{"id":1,"method":"ping"}"#))?.result != nil { return client }
+            guard Date() < deadline else { throw HarnessError("no connection was let in") }
+            Thread.sleep(forTimeInterval: 0.05)
         }
-        let a = try connected(), b = try connected()
+    }
+
+    @Test("more connections than allowed get overloaded, which the command-line client shows")
+    func overloaded() throws {
+        let d = try DaemonHarness(extraArguments: ["--max-connections", "2", "--evict-idle-after", "0"])
+        defer { d.stopAndCollectLog() }
+        let a = try Self.connected(d), b = try Self.connected(d)
         #expect(try a.request(#"{"id":2,"method":"ping"}"#).result != nil)
         #expect(try b.request(#"{"id":2,"method":"ping"}"#).result != nil)
         let c = try RawClient(d.socket)
         #expect(try c.readResponse()?.errorCode == "overloaded")
+        // A client that sends its request first still reads the refusal: the daemon drains the
+        // request before closing, where closing at once made the client's write fail (EPIPE)
+        // or its read reset, and the CLI said only that the daemon closed the connection.
+        for _ in 0..<3 {
+            let cli = try Binary.run(["stats", "--socket", d.socket])
+            #expect(cli.status != 0)
+            #expect(cli.stderr.contains("overloaded: too many connections (2)"), "\(cli.stderr)")
+        }
+        let sent = try RawClient(d.socket)
+        try sent.send(#"{"id":3,"method":"search","params":{"query":"妇女"}}"# + "\n" + String(repeating: " ", count: 200_000))
+        #expect(try sent.readResponse()?.errorCode == "overloaded")
+    }
+
+    @Test("when all connections are taken, the one idle longest makes way for a new one")
+    func idleConnectionsMakeWay() throws {
+        let d = try DaemonHarness(extraArguments: ["--max-connections", "2", "--evict-idle-after", "0.3"])
+        defer { d.stopAndCollectLog() }
+        let a = try Self.connected(d), b = try Self.connected(d)
+        #expect(try b.request(#"{"id":2,"method":"ping"}"#).result != nil)
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try b.request(#"{"id":3,"method":"ping"}"#).result != nil)
+        // a has been idle longest (b answered just now): it is closed, and c is answered.
+        let c = try RawClient(d.socket)
+        #expect(try c.request(#"{"id":4,"method":"ping"}"#).result != nil)
+        #expect(try a.readResponse() == nil)
+        #expect(try b.request(#"{"id":5,"method":"ping"}"#).result != nil)
+        // b and c were active within the last 0.3 s: none makes way for a fourth.
+        let e = try RawClient(d.socket)
+        #expect(try e.readResponse()?.errorCode == "overloaded")
     }
 
     @Test("SIGTERM removes the socket and exits 0; a stale socket is replaced; a live one is respected")

@@ -76,6 +76,7 @@ public final class Indexer {
         layout = IndexLayout(schema: schema)
         builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
         fingerprint = Self.fingerprint(schema, analyzer)
+        try Self.checkIndexDirectory(databasePath)
         do {
             try FileManager.default.createDirectory(atPath: databasePath, withIntermediateDirectories: true)
             writer = try WritableDatabase(path: databasePath, mode: .createOrOpen, waitForLock: waitForLock, durable: durable)
@@ -89,6 +90,29 @@ public final class Indexer {
     }
 
     deinit { try? writer.close() }
+
+    /// Refuses an index path that cannot be one: a file (creating the directory failed with
+    /// Foundation's raw "file exists"), or a folder of other files, where an index would be
+    /// written in among someone's documents (`--db ~/plans` for `--db ~/plans-index`). A
+    /// missing or empty directory is fine, as is one holding any of Xapian's or PlanSearch's
+    /// own files (also an index whose creation was cut short). Hidden files do not count.
+    public static func checkIndexDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            throw IndexError("\(path) is a file, not an index directory; give a directory for the index (it is created if missing)")
+        }
+        // Unreadable: opening it reports why.
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        let indexFiles = entries.contains {
+            $0 == "iamglass" || $0 == "flintlock" || $0.hasSuffix(".glass") || $0 == ShardLayout.fileName || $0.hasPrefix("shard-")
+        }
+        let others = entries.filter { !$0.hasPrefix(".") }.sorted()
+        if !indexFiles, !others.isEmpty {
+            let named = others.prefix(3).joined(separator: ", ") + (others.count > 3 ? ", …" : "")
+            throw IndexError("\(path) holds other files (\(named)) and no index; give a new or empty directory for the index")
+        }
+    }
 
     /// Whether another writer (an indexer, or a daemon, which holds it for its whole life)
     /// holds the database's lock now.

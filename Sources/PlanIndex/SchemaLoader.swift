@@ -186,15 +186,13 @@ extension Schema {
             let directory = (file as NSString).deletingLastPathComponent
             for (i, lexicon) in analyzer.lexicons.enumerated() {
                 let full = lexicon.hasPrefix("/") ? lexicon : directory + "/" + lexicon
-                guard FileManager.default.isReadableFile(atPath: full) else {
-                    throw SchemaError(file: file, path: "$.analyzer.lexicons[\(i)]", problem: "no readable file at \(full)")
+                if let problem = Self.unreadableFile(full) {
+                    throw SchemaError(file: file, path: "$.analyzer.lexicons[\(i)]", problem: problem)
                 }
             }
             if let synonyms = analyzer.synonyms {
                 let full = synonyms.hasPrefix("/") ? synonyms : directory + "/" + synonyms
-                guard FileManager.default.isReadableFile(atPath: full) else {
-                    throw a.error("synonyms", "no readable file at \(full)")
-                }
+                if let problem = Self.unreadableFile(full) { throw a.error("synonyms", problem) }
             }
             try a.rejectUnknownKeys()
         }
@@ -284,6 +282,15 @@ extension Schema {
 
     /// File extensions as `pathExtension` gives them, lower-cased when matched. A leading dot is
     /// dropped (".txt" matched no file); what still cannot be an extension is refused.
+    /// Why a lexicon or synonyms file cannot be read, or nil. A directory passes
+    /// `isReadableFile`, and reading it later failed with Foundation's bare "error 256".
+    static func unreadableFile(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no file at \(path)" }
+        if isDirectory.boolValue { return "\(path) is a directory, not a file" }
+        return FileManager.default.isReadableFile(atPath: path) ? nil : "\(path) is not readable (permissions)"
+    }
+
     static func extensions(_ root: inout JSONObjectReader) throws(SchemaError) -> [String] {
         var extensions: [String] = []
         for (i, written) in (try root.strings("extensions") ?? []).enumerated() {

@@ -73,6 +73,7 @@ public struct ShardLayout: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: directory + "/iamglass") {
             throw IndexError("\(directory) holds an unsharded index; use a new directory for --shards")
         }
+        try Indexer.checkIndexDirectory(directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Data("{\"count\": \(count), \"placement\": \"\(placement.rawValue)\"}\n".utf8)
             .write(to: URL(fileURLWithPath: directory + "/" + fileName))

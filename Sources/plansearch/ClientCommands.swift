@@ -29,10 +29,12 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Print file:line:column:text lines, one hit each, for an editor's grep integration.")
     var vimgrep = false
 
-    @Option(help: "Most hits to show.")
+    // Unconditional: `--limit -1` is a wrong number, which the daemon names, not a missing
+    // value (the parser took -1 for an option).
+    @Option(parsing: .unconditional, help: "Most hits to show.")
     var limit = 10
 
-    @Option(help: "At most this many hits per document.")
+    @Option(parsing: .unconditional, help: "At most this many hits per document.")
     var perDoc: Int?
 
     // Unrecognised arguments are the query's, so that an exclusion may come first
@@ -85,7 +87,10 @@ struct SearchCommand: ParsableCommand {
         for hit in result.hits {
             let snippet = hit.snippet.replacingOccurrences(of: "\n", with: " ")
             if vimgrep {
-                print("\(hit.file):\(hit.line):1:\(snippet)")
+                // One hit, one line: a newline in a file name would split it into two lines,
+                // the second read as a hit of its own.
+                let file = hit.file.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+                print("\(file):\(hit.line):1:\(snippet)")
             } else {
                 let heading = hit.heading.last.map { " \($0)" } ?? ""
                 let para = hit.para.map { " ¶\($0)" } ?? ""

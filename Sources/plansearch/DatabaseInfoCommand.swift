@@ -42,7 +42,9 @@ struct DatabaseInfoCommand: ParsableCommand {
             database = shards.count == 1 ? shards[0] : try Database(combining: shards)
         } catch {
             for shard in shards { try? shard.close() }
-            throw ValidationError("cannot open \(db): \(error)")
+            // Not a usage mistake: no usage text, exit 1 (ArgumentParser's ValidationError
+            // printed the usage and exited 64).
+            throw CommandError("cannot open \(db): \(error)")
         }
         defer {
             try? database.close()

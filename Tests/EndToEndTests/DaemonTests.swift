@@ -443,7 +443,8 @@ struct DaemonTests {
 
     @Test("the command-line client: search, vimgrep, and a clear message when no daemon runs")
     func cli() throws {
-        let d = try DaemonHarness(extraPlans: ["peat.txt": " 1.1 保护泥炭地(peatland)和湿地。 \n"])
+        let d = try DaemonHarness(extraPlans: ["peat.txt": " 1.1 保护泥炭地(peatland)和湿地。 \n",
+                                               "two\nlines.txt": " 1.1 北极苔原的保护。 \n"])
         defer { d.stopAndCollectLog() }
         let text = try Binary.run(["search", "--socket", d.socket, "妇女"])
         #expect(text.status == 0)
@@ -476,6 +477,14 @@ struct DaemonTests {
         #expect(alone.stdout.hasPrefix("0 of about 0 (") && alone.stdout.contains("; not found: 火星"), "\(alone.stdout)")
         let near = try Binary.run(["search", "--socket", d.socket, "peatlund"])
         #expect(near.stdout.contains("; not found: peatlund; for peatlund, did you mean peatland?"), "\(near.stdout)")
+        // A newline in a file name is escaped: a vimgrep line per hit, and no line that reads
+        // as a hit of its own.
+        let oddName = try Binary.run(["search", "--socket", d.socket, "--vimgrep", "苔原"])
+        #expect(oddName.stdout == d.plans + "/two\\nlines.txt:1:1:1.1 北极苔原的保护。\n", "\(oddName.stdout)")
+        // A negative limit is a wrong number, named by the daemon, not a "missing value".
+        let negative = try Binary.run(["search", "--socket", d.socket, "--limit", "-1", "妇女"])
+        #expect(negative.status != 0 && negative.stderr.contains("invalid_params") && negative.stderr.contains("limit"),
+                "\(negative.stderr)")
         let none = try Binary.run(["search", "--socket", d.dir.path + "/none.sock", "妇女"])
         #expect(none.status != 0)
         #expect(none.stderr.contains("no PlanSearch daemon"))

@@ -138,6 +138,38 @@ struct IndexCommandTests {
         #expect(!info.stderr.contains("freed without close"))
     }
 
+    @Test("an index path that is a file, or a folder of other files, is refused with a clear message; db-info errors are not usage errors")
+    func unusableIndexPath() throws {
+        let dir = try TempDir()
+        let plans = dir.path + "/plans"
+        try FileManager.default.createDirectory(atPath: plans, withIntermediateDirectories: true)
+        try Data(" 1.1 国际贸易中心。 \n".utf8).write(to: URL(fileURLWithPath: plans + "/ok.txt"))
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: dir.path + "/file"))
+        // A file: Foundation's raw "file exists" (NSCocoaErrorDomain 516) before.
+        for arguments in [["index", "--db", dir.path + "/file", plans], ["index", "--db", dir.path + "/file", "--shards", "2", plans]] {
+            let result = try Binary.run(arguments)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("is a file, not an index directory") && !result.stderr.contains("NSCocoa"), "\(result.stderr)")
+        }
+        // Someone's folder: an index was quietly written in among its files before.
+        for arguments in [["index", "--db", plans, plans], ["index", "--db", plans, "--shards", "2", plans]] {
+            let result = try Binary.run(arguments)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("holds other files (ok.txt) and no index"), "\(result.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: plans) == ["ok.txt"])
+        }
+        let served = try Binary.run(["serve", "--db", plans, "--socket", dir.path + "/s", plans])
+        #expect(served.status != 0 && served.stderr.contains("holds other files"), "\(served.stderr)")
+        // An existing index, an empty folder, or one with only hidden files are fine.
+        try FileManager.default.createDirectory(atPath: dir.path + "/empty/.git", withIntermediateDirectories: true)
+        #expect(try Binary.run(["index", "--db", dir.path + "/empty", plans]).status == 0)
+        #expect(try Binary.run(["index", "--db", dir.path + "/empty", plans]).stdout.contains("1 unchanged"))
+
+        let missing = try Binary.run(["db-info", "--db", dir.path + "/none"])
+        #expect(missing.status == 1, "exit \(missing.status)")
+        #expect(missing.stderr.contains("cannot open") && !missing.stderr.contains("Usage"), "\(missing.stderr)")
+    }
+
     @Test("a schema with a mistake is refused before anything is indexed")
     func badSchema() throws {
         let dir = try TempDir()

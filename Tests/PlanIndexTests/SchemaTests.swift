@@ -74,7 +74,10 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "paragraphs": {"blank_lines": "sometimes"}}"#, path: "$.paragraphs.blank_lines", problem: "must be"),
         Bad(json: #"{"name": "x", "fields": {"body": {"prefix": "b"}}}"#, path: "$.fields.body.prefix", problem: "upper-case"),
         Bad(json: #"{"name": "x", "ranking": {"b": 2}}"#, path: "$.ranking.b", problem: "between"),
-        Bad(json: #"{"name": "x", "analyzer": {"lexicons": ["missing.txt"]}}"#, path: "$.analyzer.lexicons[0]", problem: "no readable file"),
+        Bad(json: #"{"name": "x", "analyzer": {"lexicons": ["missing.txt"]}}"#, path: "$.analyzer.lexicons[0]", problem: "no file at"),
+        // A directory passes FileManager's isReadableFile; reading it failed later, with no path.
+        Bad(json: #"{"name": "x", "analyzer": {"lexicons": ["."]}}"#, path: "$.analyzer.lexicons[0]", problem: "is a directory, not a file"),
+        Bad(json: #"{"name": "x", "analyzer": {"synonyms": "/"}}"#, path: "$.analyzer.synonyms", problem: "/ is a directory, not a file"),
         Bad(json: #"{"name": "x", "values": {"document": 1, "year": 1}}"#, path: "$.values", problem: "distinct"),
         Bad(json: #"{"name": "x", "values": {"copy": 3}}"#, path: "$.values", problem: "distinct"),
         Bad(json: #"{"name": "x", "values": {"heading": 4}}"#, path: "$.values", problem: "distinct: copy and heading are both 4"),

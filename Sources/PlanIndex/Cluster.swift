@@ -50,6 +50,7 @@ public struct ClusterConfiguration: Sendable, Equatable {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail("$", "cannot read") }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw fail("$", "not a JSON object") }
+        if let twice = DuplicateKeys.first(in: data) { throw fail(twice, "given twice in one object (only one may be given)") }
         guard let list = root["shards"] as? [[String: Any]], !list.isEmpty else { throw fail("$.shards", "a non-empty array of shards is required") }
         var shards: [Shard] = []
         for (i, item) in list.enumerated() {

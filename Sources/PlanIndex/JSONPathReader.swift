@@ -127,3 +127,58 @@ struct JSONObjectReader {
         }
     }
 }
+
+/// Finds a key given twice in one object of a JSON text. JSONSerialization keeps the last
+/// and says nothing, so a schema whose "headings" (or any key) was written twice lost the
+/// first silently. Runs on text JSONSerialization has already accepted, so it only tracks
+/// nesting, keys and array indices; it never recurses (the nesting is a stack).
+enum DuplicateKeys {
+    /// The JSON path of the second occurrence ("$.headings[0].pattern"), or nil.
+    static func first(in data: Data) -> String? {
+        let bytes = [UInt8](data)
+        struct Frame {
+            var path: String
+            var isObject: Bool
+            var keys: Set<String> = []
+            var expectKey = true
+            var key = ""
+            var index = 0
+        }
+        var stack: [Frame] = []
+        func childPath() -> String {
+            guard let top = stack.last else { return "$" }
+            return top.isObject ? top.path + "." + top.key : top.path + "[\(top.index)]"
+        }
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                stack.append(Frame(path: childPath(), isObject: bytes[i] == UInt8(ascii: "{")))
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                stack.removeLast()
+                i += 1
+            case UInt8(ascii: ","):
+                if stack.last?.isObject == true { stack[stack.count - 1].expectKey = true } else if !stack.isEmpty {
+                    stack[stack.count - 1].index += 1
+                }
+                i += 1
+            case UInt8(ascii: "\""):
+                let start = i
+                i += 1
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                i += 1
+                guard let top = stack.last, top.isObject, top.expectKey else { continue }
+                // The key as decoded, so that "a" and "\u0061" are the same key.
+                let token = Data(bytes[start..<min(i, bytes.count)])
+                let key = (try? JSONSerialization.jsonObject(with: token, options: .fragmentsAllowed)) as? String ?? ""
+                stack[stack.count - 1].key = key
+                stack[stack.count - 1].expectKey = false
+                if !stack[stack.count - 1].keys.insert(key).inserted { return childPath() }
+            default:
+                i += 1
+            }
+        }
+        return nil
+    }
+}

@@ -16,6 +16,9 @@ extension Schema {
         } catch {
             throw SchemaError(file: path, path: "$", problem: "not valid JSON: \(Self.describeJSONError(error))")
         }
+        if let twice = DuplicateKeys.first(in: data) {
+            throw SchemaError(file: path, path: twice, problem: "given twice in one object (only one may be given; JSON readers keep the last)")
+        }
         return try parse(json, file: path)
     }
 

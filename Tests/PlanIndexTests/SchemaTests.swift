@@ -115,8 +115,29 @@ struct SchemaTests {
         Bad(json: #"{"name": "x", "extensions": ["*.txt"]}"#, path: "$.extensions[0]", problem: "not a file extension"),
         Bad(json: #"{"name": "x", "extensions": ["tar.gz"]}"#, path: "$.extensions[0]", problem: "after its last dot"),
         Bad(json: #"{"name": "x""#, path: "$", problem: "not valid JSON"),
+        // A key given twice: JSONSerialization keeps the last without a word.
+        Bad(json: #"{"name": "x", "headings": [{"name": "h", "names": ["a"]}], "headings": []}"#, path: "$.headings", problem: "given twice"),
+        Bad(json: #"{"name": "x", "headings": [{"name": "h", "names": ["a"]}, {"name": "i", "names": ["b"], "level": 2, "level": 3}]}"#,
+            path: "$.headings[1].level", problem: "given twice"),
+        Bad(json: #"{"name": "x", "ranking": {"k1": 1, "b": 0.5, "k1": 2}}"#, path: "$.ranking.k1", problem: "given twice"),
+        Bad(json: #"{"name": "x", "paragraphs": {"item": "^\\s*(\\d)[,}\"]", "numbered": "^(\\d+)", "item": "^(x)"}}"#,
+            path: "$.paragraphs.item", problem: "given twice"),
         Bad(json: #"["name"]"#, path: "$", problem: "expected an object"),
     ]
+
+    @Test("a cluster file with a key given twice is refused, naming where")
+    func clusterKeyGivenTwice() throws {
+        let scratch = try Scratch()
+        try scratch.write("cluster.json", #"{"shards": [{"path": "/a"}, {"remote": "h:1", "remote": "h:2"}]}"#)
+        #expect(throws: IndexError.self) { try ClusterConfiguration.load(path: scratch.path + "/cluster.json") }
+        do {
+            _ = try ClusterConfiguration.load(path: scratch.path + "/cluster.json")
+        } catch {
+            #expect("\(error)".contains("$.shards[1].remote: given twice"), "\(error)")
+        }
+        try scratch.write("ok.json", #"{"shards": [{"path": "/a"}, {"remote": "h:1"}], "retry_seconds": 1}"#)
+        #expect(try ClusterConfiguration.load(path: scratch.path + "/ok.json").shards.count == 2)
+    }
 
     @Test("a schema with a mistake is refused with file, JSON path and problem", arguments: bad)
     func refused(_ c: Bad) throws {

@@ -31,7 +31,7 @@ struct SearchCommand: ParsableCommand {
 
     // Unconditional: `--limit -1` is a wrong number, which the daemon names, not a missing
     // value (the parser took -1 for an option).
-    @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "Most hits to show (as head -n).")
+    @Option(parsing: .unconditional, help: "Most hits to show.")
     var limit = 10
 
     @Option(parsing: .unconditional, help: "At most this many hits per document.")

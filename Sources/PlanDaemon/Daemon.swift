@@ -29,6 +29,10 @@ public final class Daemon: Sendable {
         var channel: Channel
         var busy = false
         var since = ContinuousClock.now
+        /// Picked to make way for a newcomer; its own event loop decides (see `evictIdle`).
+        var reserved = false
+        /// Refused, or made way: closing, and no longer counted against the limit.
+        var leaving = false
     }
 
     public init(configuration: DaemonConfiguration, logger: Logger) throws {
@@ -48,9 +52,11 @@ public final class Daemon: Sendable {
             .bind(unixDomainSocketPath: path) { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     // A line longer than the limit is an error, not a buffer that grows forever.
+                    let activity = ConnectionActivity()
                     try channel.pipeline.syncOperations.addHandlers([
+                        ActivityMarker(activity),
                         ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine),
-                        ConnectionHandler(daemon: self),
+                        ConnectionHandler(daemon: self, activity: activity),
                     ])
                     return channel
                 }
@@ -136,41 +142,59 @@ public final class Daemon: Sendable {
     }
 
     /// A connection opened: counted and listed (in step with `closed`, which its channel's
-    /// end always calls); the number now open.
-    fileprivate func opened(_ channel: Channel) -> Int {
-        let open = router.stats.connections(adding: 1)
+    /// end always calls).
+    fileprivate func opened(_ channel: Channel) {
+        _ = router.stats.connections(adding: 1)
         state.withLock { $0.connections[ObjectIdentifier(channel)] = Connection(channel: channel) }
-        return open
     }
 
-    /// Why a connection is refused, if it is. One over the limit gets in when a connection
-    /// idle long enough can be closed in its place.
-    fileprivate func refusal(_ channel: Channel, peerIsOwner: Bool, open: Int) -> ProtocolError? {
-        if !peerIsOwner { return ProtocolError(.invalidRequest, "only the daemon's owner may connect") }
-        if open > configuration.maxConnections, !evictIdle(toAdmit: channel) {
-            return ProtocolError(.overloaded, "too many connections (\(configuration.maxConnections)); try again later")
+    /// Why a connection is refused, if it is (it is then marked leaving). Counted now, not
+    /// when it opened, and without the connections already on their way out. One over the
+    /// limit gets in when a connection idle long enough can be closed in its place.
+    fileprivate func refusal(_ channel: Channel, peerIsOwner: Bool) -> ProtocolError? {
+        let key = ObjectIdentifier(channel)
+        let refusal: ProtocolError?
+        if !peerIsOwner {
+            refusal = ProtocolError(.invalidRequest, "only the daemon's owner may connect")
+        } else {
+            let open = state.withLock { $0.connections.values.filter { !$0.leaving }.count }
+            refusal = open > configuration.maxConnections && !evictIdle(toAdmit: channel)
+                ? ProtocolError(.overloaded, "too many connections (\(configuration.maxConnections)); try again later") : nil
         }
-        return nil
+        if refusal != nil { state.withLock { $0.connections[key]?.leaving = true } }
+        return refusal
     }
 
-    /// Closes the connection idle longest, if it has been idle at least `evictIdleAfter` (a
-    /// connection between requests, not one being answered); whether one was closed. Its
-    /// client reads the end of the connection, as after any close, and may connect again.
+    /// Picks the connection idle longest, if idle at least `evictIdleAfter` by the daemon's
+    /// books, and asks its own event loop to close it, which does so only if it is still idle
+    /// there: no line waiting or being answered, no byte of a next line read since the
+    /// cutoff. Whether one was picked; the newcomer is let in either way (so the limit may be
+    /// passed by one for a moment, when the pick turns out busy).
     private func evictIdle(toAdmit channel: Channel) -> Bool {
         guard let after = configuration.evictIdleAfter else { return false }
         let admitted = ObjectIdentifier(channel)
         let cutoff = ContinuousClock.now - after
-        let victim = state.withLock { s -> Channel? in
+        let picked = state.withLock { s -> (ObjectIdentifier, Channel)? in
             guard let oldest = s.connections
-                .filter({ $0.key != admitted && !$0.value.busy && $0.value.since <= cutoff })
+                .filter({ $0.key != admitted && !$0.value.busy && !$0.value.reserved && !$0.value.leaving && $0.value.since <= cutoff })
                 .min(by: { $0.value.since < $1.value.since }) else { return nil }
-            // Marked busy so that a second newcomer does not pick it while it closes.
-            s.connections[oldest.key]?.busy = true
-            return oldest.value.channel
+            // So that a second newcomer does not pick it too.
+            s.connections[oldest.key]?.reserved = true
+            return (oldest.key, oldest.value.channel)
         }
-        guard let victim else { return false }
-        logger.info("closed an idle connection to let a new one in", metadata: ["max_connections": "\(configuration.maxConnections)"])
-        victim.close(promise: nil)
+        guard let (key, victim) = picked else { return false }
+        victim.eventLoop.execute { [self] in
+            let closed = (try? victim.pipeline.syncOperations.context(handlerType: ConnectionHandler.self)).map { context in
+                (context.handler as? ConnectionHandler)?.closeIfIdle(since: cutoff, context) ?? false
+            } ?? false
+            state.withLock { s in
+                s.connections[key]?.reserved = false
+                if closed { s.connections[key]?.leaving = true }
+            }
+            if closed {
+                logger.info("closed an idle connection to let a new one in", metadata: ["max_connections": "\(configuration.maxConnections)"])
+            }
+        }
         return true
     }
 
@@ -227,6 +251,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private let daemon: Daemon
+    private let activity: ConnectionActivity
     private var waiting = CircularBuffer<Item>()
     /// Set while the router answers a line and the answer is written.
     private var answering = false
@@ -238,16 +263,29 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// A read was held back while too many lines waited.
     private var readHeld = false
 
-    init(daemon: Daemon) { self.daemon = daemon }
+    init(daemon: Daemon, activity: ConnectionActivity) {
+        self.daemon = daemon
+        self.activity = activity
+    }
+
+    /// Ends the connection if nothing has happened on it since `cutoff`: no line waiting or
+    /// being answered, no byte read (part of a next line counts). Its client reads the end of
+    /// the stream; whether it was ended.
+    func closeIfIdle(since cutoff: ContinuousClock.Instant, _ context: ChannelHandlerContext) -> Bool {
+        guard !ending, !holding, !answering, waiting.isEmpty, activity.last <= cutoff else { return false }
+        ending = true
+        closeAfterDraining(context)
+        return true
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let channel = context.channel
-        let open = daemon.opened(channel)
+        daemon.opened(channel)
         daemon.peerIsOwner(channel) { [daemon] owner in
             bound.eventLoop.execute {
                 let (handler, context) = bound.value
-                if let refusal = daemon.refusal(channel, peerIsOwner: owner, open: open) {
+                if let refusal = daemon.refusal(channel, peerIsOwner: owner) {
                     handler.ending = true
                     handler.waiting.removeAll()
                     handler.write(Response.error(id: .null, refusal), context) { handler.closeAfterDraining(context) }
@@ -352,6 +390,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 bound.eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.write(answer, context) {
+                        handler.activity.last = .now
                         handler.answering = false
                         handler.daemon.setBusy(channel, false)
                         if handler.daemon.shuttingDown {
@@ -387,5 +426,26 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
             }
         }
+    }
+}
+
+/// When a connection last read a byte or finished an answer: shared by its two handlers on
+/// its event loop (never across threads).
+final class ConnectionActivity {
+    var last = ContinuousClock.now
+}
+
+/// Notes every read before the line decoder, which hides a line until it is whole: a client
+/// partway through sending a request is not idle.
+final class ActivityMarker: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let activity: ConnectionActivity
+
+    init(_ activity: ConnectionActivity) { self.activity = activity }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        activity.last = .now
+        context.fireChannelRead(data)
     }
 }

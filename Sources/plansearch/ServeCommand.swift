@@ -56,8 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         let loaded = try indexing.loadSchema()
         let choice = try indexing.analyzerChoice()
         guard (db == nil) != (cluster == nil) else { throw ValidationError("give either --db or --cluster") }
-        guard evictIdleAfter.isFinite, evictIdleAfter >= 0 else {
-            throw ValidationError("--evict-idle-after must be 0 or more seconds")
+        guard evictIdleAfter == 0 || (0.01...86_400).contains(evictIdleAfter) else {
+            throw ValidationError("--evict-idle-after must be 0 (never) or from 0.01 to 86400 seconds")
         }
         guard (0...(1 << 20)).contains(sectionCacheMb) else {
             throw ValidationError("--section-cache-mb must be from 0 to \(1 << 20)")

@@ -357,6 +357,20 @@ struct DaemonTests {
         // b and c were active within the last 0.3 s: none makes way for a fourth.
         let e = try RawClient(d.socket)
         #expect(try e.readResponse()?.errorCode == "overloaded")
+
+        // A client partway through sending a line is not idle, whatever the daemon's books say
+        // (they count from the last answer): it is left alone, and the newcomer let in.
+        Thread.sleep(forTimeInterval: 0.6)
+        try c.send(#"{"id":6,"#)
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(try b.request(#"{"id":7,"method":"ping"}"#).result != nil)
+        let f = try RawClient(d.socket)
+        #expect(try f.request(#"{"id":8,"method":"ping"}"#).result != nil)
+        try c.send(#""method":"ping"}"# + "\n")
+        #expect(try c.readResponse()?["id"] as? Int == 6)
+
+        let huge = try Binary.run(["serve", "--db", d.dir.path + "/db3", "--socket", d.dir.path + "/s3", "--evict-idle-after", "1e16"])
+        #expect(huge.status != 0 && huge.stderr.contains("--evict-idle-after must be 0 (never) or from 0.01 to 86400"), "\(huge.stderr)")
     }
 
     @Test("SIGTERM removes the socket and exits 0; a stale socket is replaced; a live one is respected")

@@ -95,7 +95,8 @@ public final class Indexer {
     /// Foundation's raw "file exists"), or a folder of other files, where an index would be
     /// written in among someone's documents (`--db ~/plans` for `--db ~/plans-index`). A
     /// missing or empty directory is fine, as is one holding any of Xapian's or PlanSearch's
-    /// own files (also an index whose creation was cut short). Hidden files do not count.
+    /// own files (also an index whose creation was cut short). Hidden files and lost+found do
+    /// not count.
     public static func checkIndexDirectory(_ path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
@@ -104,10 +105,12 @@ public final class Indexer {
         }
         // Unreadable: opening it reports why.
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        // A sharded index's root has its layout file (written before the shard folders).
         let indexFiles = entries.contains {
-            $0 == "iamglass" || $0 == "flintlock" || $0.hasSuffix(".glass") || $0 == ShardLayout.fileName || $0.hasPrefix("shard-")
+            $0 == "iamglass" || $0 == "flintlock" || $0.hasSuffix(".glass") || $0 == ShardLayout.fileName
         }
-        let others = entries.filter { !$0.hasPrefix(".") }.sorted()
+        // lost+found: a fresh file system mounted for the index.
+        let others = entries.filter { !$0.hasPrefix(".") && $0 != "lost+found" }.sorted()
         if !indexFiles, !others.isEmpty {
             let named = others.prefix(3).joined(separator: ", ") + (others.count > 3 ? ", …" : "")
             throw IndexError("\(path) holds other files (\(named)) and no index; give a new or empty directory for the index")

@@ -135,7 +135,7 @@ struct JSONObjectReader {
 enum DuplicateKeys {
     /// The JSON path of the second occurrence ("$.headings[0].pattern"), or nil.
     static func first(in data: Data) -> String? {
-        let bytes = [UInt8](data)
+        let bytes = [UInt8](utf8(data))
         struct Frame {
             var path: String
             var isObject: Bool
@@ -180,5 +180,20 @@ enum DuplicateKeys {
             }
         }
         return nil
+    }
+
+    /// The text as UTF-8: JSONSerialization also reads UTF-16 and UTF-32 (with or without a
+    /// byte-order mark), whose bytes the scan above would misread.
+    static func utf8(_ data: Data) -> Data {
+        // NUL is valid UTF-8 but never in JSON text: its bytes are UTF-16's or UTF-32's.
+        if !data.contains(0), String(data: data, encoding: .utf8) != nil { return data }
+        for encoding in [String.Encoding.utf16, .utf16LittleEndian, .utf16BigEndian, .utf32, .utf32LittleEndian, .utf32BigEndian] {
+            // A wrong guess decodes too (as other characters, or UTF-32 as UTF-16 with NULs
+            // between): JSON has no NUL and starts with { or [.
+            guard let text = String(data: data, encoding: encoding), !text.unicodeScalars.contains("\0") else { continue }
+            let start = text.unicodeScalars.first { !" \t\r\n\u{FEFF}".unicodeScalars.contains($0) }
+            if start == "{" || start == "[" { return Data(text.utf8) }
+        }
+        return data
     }
 }

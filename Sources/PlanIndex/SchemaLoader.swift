@@ -283,8 +283,6 @@ extension Schema {
         }
     }
 
-    /// File extensions as `pathExtension` gives them, lower-cased when matched. A leading dot is
-    /// dropped (".txt" matched no file); what still cannot be an extension is refused.
     /// Why a lexicon or synonyms file cannot be read, or nil. A directory passes
     /// `isReadableFile`, and reading it later failed with Foundation's bare "error 256".
     static func unreadableFile(_ path: String) -> String? {
@@ -294,6 +292,8 @@ extension Schema {
         return FileManager.default.isReadableFile(atPath: path) ? nil : "\(path) is not readable (permissions)"
     }
 
+    /// File extensions as `pathExtension` gives them, lower-cased when matched. A leading dot is
+    /// dropped (".txt" matched no file); what still cannot be an extension is refused.
     static func extensions(_ root: inout JSONObjectReader) throws(SchemaError) -> [String] {
         var extensions: [String] = []
         for (i, written) in (try root.strings("extensions") ?? []).enumerated() {

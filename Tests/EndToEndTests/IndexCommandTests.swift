@@ -160,7 +160,14 @@ struct IndexCommandTests {
         }
         let served = try Binary.run(["serve", "--db", plans, "--socket", dir.path + "/s", plans])
         #expect(served.status != 0 && served.stderr.contains("holds other files"), "\(served.stderr)")
-        // An existing index, an empty folder, or one with only hidden files are fine.
+        // A file named like a shard folder does not make a folder of documents an index.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: plans + "/shard-notes.txt"))
+        #expect(try Binary.run(["index", "--db", plans, plans]).stderr.contains("holds other files (ok.txt, shard-notes.txt)"))
+        try FileManager.default.removeItem(atPath: plans + "/shard-notes.txt")
+        // An existing index, an empty folder, or one with only hidden files or lost+found (a
+        // fresh file system mounted for the index) are fine.
+        try FileManager.default.createDirectory(atPath: dir.path + "/mounted/lost+found", withIntermediateDirectories: true)
+        #expect(try Binary.run(["index", "--db", dir.path + "/mounted", plans]).status == 0)
         try FileManager.default.createDirectory(atPath: dir.path + "/empty/.git", withIntermediateDirectories: true)
         #expect(try Binary.run(["index", "--db", dir.path + "/empty", plans]).status == 0)
         #expect(try Binary.run(["index", "--db", dir.path + "/empty", plans]).stdout.contains("1 unchanged"))

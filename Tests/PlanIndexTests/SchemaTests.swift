@@ -15,6 +15,21 @@ struct SchemaTests {
         #expect(plan.values.heading == 5)
     }
 
+    @Test("a schema in UTF-16 or UTF-32 loads (JSONSerialization reads them), and its duplicate keys are still found",
+          arguments: [String.Encoding.utf16, .utf16LittleEndian, .utf16BigEndian, .utf32LittleEndian])
+    func wideEncodings(_ encoding: String.Encoding) throws {
+        let scratch = try Scratch()
+        let text = #"{"name": "wide", "description": "宽字符 \"引号\" {[,]}", "paragraphs": {"max_chars": 1200}}"#
+        try scratch.writeBytes("wide.json", [UInt8](try #require(text.data(using: encoding))))
+        #expect(try Schema.load(path: scratch.path + "/wide.json").name == "wide")
+        let twice = #"{"name": "wide", "paragraphs": {"max_chars": 1200, "max_chars": 900}}"#
+        try scratch.writeBytes("twice.json", [UInt8](try #require(twice.data(using: encoding))))
+        #expect(throws: SchemaError(file: scratch.path + "/twice.json", path: "$.paragraphs.max_chars",
+                                    problem: "given twice in one object (only one may be given; JSON readers keep the last)")) {
+            try Schema.load(path: scratch.path + "/twice.json")
+        }
+    }
+
     @Test("a schema that gave slot 5 to another value before the heading path existed still loads")
     func headingSlotDefault() throws {
         let scratch = try Scratch()

@@ -156,7 +156,9 @@ enum DuplicateKeys {
                 stack.append(Frame(path: childPath(), isObject: bytes[i] == UInt8(ascii: "{")))
                 i += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                stack.removeLast()
+                // popLast, not removeLast: text in an encoding `utf8` did not convert is scanned
+                // as bytes, and a stray bracket there must not trap.
+                _ = stack.popLast()
                 i += 1
             case UInt8(ascii: ","):
                 if stack.last?.isObject == true { stack[stack.count - 1].expectKey = true } else if !stack.isEmpty {

@@ -8,7 +8,10 @@
 #include <algorithm>
 
 #include <cstdlib>
+#include <cerrno>
+#include <cstdio>  // renameat2 (glibc, _GNU_SOURCE, which g++ defines)
 #include <cstring>
+#include <fcntl.h>  // AT_FDCWD
 #include <memory>
 #include <new>
 #include <string>
@@ -279,6 +282,23 @@ bool pxs_database_close(pxs_database *db, pxs_error **err) {
         d.db.close();
         return true;
     });
+}
+
+bool pxs_database_compact(pxs_database *db, const char *dest, size_t dest_len, pxs_error **err) {
+    return guarded(err, false, [&] {
+        std::string d = bytes(dest, dest_len);
+        if (d.empty()) throw shim_invalid_argument{"empty destination"};
+        // Same document ids: the index's analyzer mark names its last one.
+        require(db, "NULL database").db.compact(d, Xapian::DBCOMPACT_NO_RENUMBER);
+        return true;
+    });
+}
+
+// The one call here that is not Xapian's: swapping a compacted copy in for the database it was
+// made from needs renameat2, which Swift's Glibc module does not declare.
+int pxs_exchange_directories(const char *a, const char *b) {
+    if (a == nullptr || b == nullptr) return EINVAL;
+    return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0 ? 0 : errno;
 }
 
 // A writer's destructor commits and swallows errors; XapianKit commits or closes explicitly first.

@@ -19,6 +19,8 @@ public struct IndexSummary: Codable, Sendable, Hashable {
     public var sections = 0
     public var seconds = 0.0
     public var failures: [Failure] = []
+    /// Set when the run built a new index and compacted it (or tried to).
+    public var compaction: IndexCompaction?
 
     public struct Failure: Codable, Sendable, Hashable {
         public var file: String
@@ -32,7 +34,7 @@ public struct IndexSummary: Codable, Sendable, Hashable {
         case added, updated, unchanged, removed, renamed, failed
         case rulesChanged = "rules_changed"
         case sectionsAdded = "sections_added", sectionsRemoved = "sections_removed"
-        case documents, sections, seconds, failures
+        case documents, sections, seconds, failures, compaction
     }
 }
 
@@ -77,6 +79,8 @@ public final class Indexer {
         builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
         fingerprint = Self.fingerprint(schema, analyzer)
         try Self.checkIndexDirectory(databasePath)
+        created = !FileManager.default.fileExists(atPath: databasePath + "/iamglass")
+        path = databasePath
         do {
             try FileManager.default.createDirectory(atPath: databasePath, withIntermediateDirectories: true)
             writer = try WritableDatabase(path: databasePath, mode: .createOrOpen, waitForLock: waitForLock, durable: durable)
@@ -87,6 +91,10 @@ public final class Indexer {
             throw IndexError("cannot open \(databasePath) for writing: \(error.message) [\(error.code)]")
         }
         try checkLayout()
+        // A compacted copy (or the old index after the swap) left by a run killed while
+        // compacting: with the write lock held, no run is compacting this index now.
+        let leftover = Compaction.temporaryPath(for: databasePath)
+        if FileManager.default.fileExists(atPath: leftover) { try? FileManager.default.removeItem(atPath: leftover) }
     }
 
     deinit { try? writer.close() }
@@ -147,6 +155,29 @@ public final class Indexer {
     public func close() throws {
         try writer.commit()
         try writer.close()
+    }
+
+    /// Whether there was no index at the path when this indexer opened it: it made the
+    /// database, and nobody else has had it open while it held the write lock.
+    public let created: Bool
+    let path: String
+
+    /// Commits and lets go of the database; if this indexer created it and `compactingNewIndex`,
+    /// first compacts it in place (see `Compaction`) and says how that went. A first build
+    /// commits every `commitInterval` for the readers' sake, and each commit leaves the blocks it
+    /// wrote partly empty: the corpus's index took 30 MB as built and 16 MB compacted, in a
+    /// tenth of a second. Later runs (an index a daemon may serve) are not compacted.
+    public func close(compactingNewIndex: Bool) throws -> IndexCompaction? {
+        try close(compactingNewIndex: compactingNewIndex, exchange: exchangeDirectories)
+    }
+
+    func close(compactingNewIndex: Bool, exchange: (String, String) -> Int32) throws -> IndexCompaction? {
+        guard compactingNewIndex, created else {
+            try close()
+            return nil
+        }
+        try writer.commit()
+        return Compaction.run(path: path, writer: writer, exchange: exchange)
     }
 
     private func checkLayout() throws {

@@ -153,13 +153,18 @@ extension IndexSummary {
         seconds = max(seconds, other.seconds)
         for failure in other.failures where !failures.contains(failure) { failures.append(failure) }
         failed = failures.count
+        if let theirs = other.compaction {
+            if compaction == nil { compaction = theirs } else { compaction?.merge(theirs) }
+        }
     }
 }
 
 /// Indexes into every shard of a layout at once, one writer per shard on its own thread.
 public enum ShardedIndexing {
+    /// - Parameter compactingNewIndex: compact each shard this run created (see
+    ///   `Indexer.close(compactingNewIndex:)`).
     public static func index(layout: ShardLayout, schema: Schema, analyzer: AnalyzerChoice, paths: [String],
-                             waitForLock: Bool = false) throws -> IndexSummary {
+                             waitForLock: Bool = false, compactingNewIndex: Bool = false) throws -> IndexSummary {
         let results = ShardResults(count: layout.count)
         let sharing = layout.sharedSectioning()
         let group = DispatchGroup()
@@ -173,8 +178,8 @@ public enum ShardedIndexing {
                                               waitForLock: waitForLock)
                     layout.restrict(indexer, toShard: shard)
                     indexer.sharedSectioning = sharing
-                    let summary = try indexer.index(paths: paths)
-                    try indexer.close()
+                    var summary = try indexer.index(paths: paths)
+                    summary.compaction = try indexer.close(compactingNewIndex: compactingNewIndex)
                     results.set(shard, .success(summary))
                 } catch {
                     sharing?.writerStopped()

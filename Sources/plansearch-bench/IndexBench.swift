@@ -43,6 +43,8 @@ struct IndexBench: ParsableCommand {
         var cpu_seconds: Double
         var index_bytes: Int
         var index_bytes_per_text_mb: Double
+        /// The same index compacted (as `plansearch index` leaves a new index).
+        var compacted_bytes_per_text_mb: Double
         var sections: Int
     }
 
@@ -78,6 +80,8 @@ struct IndexBench: ParsableCommand {
         var ratio_parallel: Double
         var ratio_two_shards: Double
         var size_ratio: Double
+        /// Ours over the baseline, both compacted (one commit each).
+        var compacted_size_ratio: Double
     }
 
     func run() throws {
@@ -131,17 +135,19 @@ struct IndexBench: ParsableCommand {
                             ratio_one_writer_periodic: medianRatio("ours-periodic", over: "baseline-periodic"),
                             ratio_as_shipped: medianRatio("ours-periodic"),
                             ratio_parallel: medianRatio("parallel"), ratio_two_shards: medianRatio("shards"),
-                            size_ratio: Double(o.index_bytes) / Double(max(1, b.index_bytes)))
+                            size_ratio: Double(o.index_bytes) / Double(max(1, b.index_bytes)),
+                            compacted_size_ratio: o.compacted_bytes_per_text_mb / max(1e-9, b.compacted_bytes_per_text_mb))
         if json { try BenchSupport.printJSON(report); return }
         print(String(format: "text: %.2f MB (%d copies), median of %d runs (ratios: the median of each run's ratio)", report.text_mb, copies, runs))
         for (name, r) in [("ours, one writer", o), ("ours, analysis ∥ writer", p), ("ours, 2 shards ∥", t), ("xapian n-gram", b),
                           ("ours, commits as index", op), ("xapian, commits as index", bp)] {
-            print(String(format: "%-24@ %6.2f MB/s  %6.2f s (cpu %6.2f s)  index %6.1f MB (%.1f MB per text MB)", name as NSString,
-                         r.mb_per_s, r.seconds, r.cpu_seconds, Double(r.index_bytes) / 1e6, r.index_bytes_per_text_mb))
+            print(String(format: "%-24@ %6.2f MB/s  %6.2f s (cpu %6.2f s)  index %6.1f MB (%.1f MB per text MB; compacted %.1f)",
+                         name as NSString, r.mb_per_s, r.seconds, r.cpu_seconds, Double(r.index_bytes) / 1e6,
+                         r.index_bytes_per_text_mb, r.compacted_bytes_per_text_mb))
         }
-        print(String(format: "ratio: %.2fx (one writer; by CPU time %.2fx), %.2fx (analysis ∥ writer), %.2fx (2 shards); index size %.2fx the n-gram index",
+        print(String(format: "ratio: %.2fx (one writer; by CPU time %.2fx), %.2fx (analysis ∥ writer), %.2fx (2 shards); index size %.2fx the n-gram index (compacted: %.2fx)",
                      report.ratio_one_writer, report.cpu_ratio_one_writer, report.ratio_parallel, report.ratio_two_shards,
-                     report.size_ratio))
+                     report.size_ratio, report.compacted_size_ratio))
         print(String(format: "ratio, one writer committing as plansearch index does (every %d ms): %.2fx",
                      Int(Indexer.seconds(Indexer.commitInterval) * 1000), report.ratio_one_writer_periodic))
         print(String(format: "ratio, plansearch index as it ships against the baseline at Xapian's defaults (one commit here): %.2fx",
@@ -216,7 +222,19 @@ struct IndexBench: ParsableCommand {
         try writer.close()
         let size = DiskUsage.bytes(under: path)
         return Build(mb_per_s: Double(bytes) / 1e6 / seconds, seconds: seconds, cpu_seconds: cpu, index_bytes: size,
-                     index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6, sections: sections)
+                     index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6,
+                     compacted_bytes_per_text_mb: Double(try Self.compactedBytes(path)) / (Double(bytes) / 1e6) / 1e6,
+                     sections: sections)
+    }
+
+    /// The bytes the database at `path` takes once compacted (after the build's timing).
+    static func compactedBytes(_ path: String) throws -> Int {
+        let copy = path + ".compacted"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let reader = try Database(path: path)
+        defer { try? reader.close() }
+        try reader.compact(into: copy)
+        return DiskUsage.bytes(under: copy)
     }
 }
 
@@ -262,8 +280,10 @@ extension IndexBench {
         let seconds = Indexer.seconds(ContinuousClock.now - start)
         let cpu = Self.processCPUSeconds() - cpuStart
         let size = layout.shardPaths.reduce(0) { $0 + DiskUsage.bytes(under: $1) }
+        let compacted = try layout.shardPaths.reduce(0) { $0 + (try Self.compactedBytes($1)) }
         return Build(mb_per_s: Double(bytes) / 1e6 / seconds, seconds: seconds, cpu_seconds: cpu, index_bytes: size,
                      index_bytes_per_text_mb: Double(size) / (Double(bytes) / 1e6) / 1e6,
+                     compacted_bytes_per_text_mb: Double(compacted) / (Double(bytes) / 1e6) / 1e6,
                      sections: documents.reduce(0) { $0 + $1.sections.filter(\.isIndexed).count })
     }
 }

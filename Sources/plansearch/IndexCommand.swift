@@ -36,14 +36,17 @@ struct IndexCommand: ParsableCommand {
         }
         do {
             if let layout = try shards.map({ try ShardLayout.create(db, count: $0) }) ?? ShardLayout.read(db) {
-                summary = try ShardedIndexing.index(layout: layout, schema: loaded, analyzer: choice, paths: paths, waitForLock: wait)
+                summary = try ShardedIndexing.index(layout: layout, schema: loaded, analyzer: choice, paths: paths, waitForLock: wait,
+                                                    compactingNewIndex: true)
             } else {
                 let indexer = try Indexer(databasePath: db, schema: loaded, analyzer: try choice.make(for: loaded), waitForLock: wait)
                 let bar = ProgressBar()
                 indexer.progress = { done, total, file in bar.update(done: done, total: total, item: file) }
                 defer { bar.finish() }
-                summary = try indexer.index(paths: paths)
-                try indexer.close()
+                var built = try indexer.index(paths: paths)
+                bar.finish()
+                built.compaction = try indexer.close(compactingNewIndex: true)
+                summary = built
             }
         } catch let error as IndexError {
             throw CommandError(error.description)
@@ -58,6 +61,8 @@ struct IndexCommand: ParsableCommand {
 }
 
 enum SummaryText {
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+
     static func render(_ s: IndexSummary) -> String {
         let rules = s.rulesChanged > 0 ? " (\(s.rulesChanged) of them reindexed under changed rules)" : ""
         var lines = ["documents: \(s.added) added, \(s.updated) updated\(rules), \(s.unchanged) unchanged, "
@@ -65,6 +70,10 @@ enum SummaryText {
                      "sections:  \(s.sectionsAdded) added, \(s.sectionsRemoved) removed; "
                      + "index holds \(s.documents) documents, \(s.sections) sections",
                      String(format: "took %.2f s", s.seconds)]
+        if let c = s.compaction {
+            lines.append(c.skipped.map { "not compacted (\($0)): \(megabytes(c.bytesBefore)) on disk" }
+                         ?? "compacted: \(megabytes(c.bytesBefore)) -> \(megabytes(c.bytesAfter)) on disk")
+        }
         for failure in s.failures { lines.append("failed: \(failure.file): \(failure.message)") }
         return lines.joined(separator: "\n")
     }

@@ -113,6 +113,30 @@ struct IndexCommandTests {
         #expect(again.stdout.contains("\"unchanged\":16"))
     }
 
+    @Test("a new index is compacted at the end of its first build, one shard or several; later runs leave it be",
+          .enabled(if: Binary.hasCorpus))
+    func compactsNewIndex() throws {
+        let dir = try TempDir()
+        let plans = try makePlans(in: dir, copies: 4)
+        let db = dir.path + "/db"
+        let first = try Binary.run(["index", "--db", db, "--json", plans])
+        #expect(first.status == 0, "\(first.stderr)")
+        let summary = try JSONDecoder().decode(IndexSummary.self, from: Data(first.stdout.utf8))
+        let compaction = try #require(summary.compaction, "\(first.stdout)")
+        #expect(compaction.skipped == nil && compaction.bytesAfter < compaction.bytesBefore, "\(compaction)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["db", "plans"])
+        #expect(try checkConsistent(db).documents == 8)
+        let again = try Binary.run(["index", "--db", db, "--json", plans])
+        #expect(again.stdout.contains("\"unchanged\":8") && !again.stdout.contains("compaction"), "\(again.stdout)")
+
+        let sharded = try Binary.run(["index", "--db", dir.path + "/shards", "--shards", "2", plans])
+        #expect(sharded.status == 0, "\(sharded.stderr)")
+        #expect(sharded.stdout.contains("compacted: "), "\(sharded.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/shards").sorted()
+                == [ShardLayout.fileName, "shard-0", "shard-1"])
+        for shard in ["shard-0", "shard-1"] { _ = try checkConsistent(dir.path + "/shards/" + shard) }
+    }
+
     @Test("the summary in JSON, a failing file makes the exit status non-zero")
     func summaryAndStatus() throws {
         let dir = try TempDir()

@@ -56,6 +56,42 @@ struct IndexerTests {
         #expect(try reader.documentCount() == total)
     }
 
+    @Test("a new index is compacted in place when its indexer closes; a later run's is not")
+    func compactsNewIndex() throws {
+        // A copy left by a run killed while compacting is replaced, not in the way.
+        let stale = Compaction.temporaryPath(for: db)
+        #expect(stale == scratch.path + "/.db.compacting")
+        try scratch.write(".db.compacting/junk", "left by a killed run")
+        let first = try indexer()
+        #expect(first.created)
+        let summary = try first.index(paths: [plans])
+        let compaction = try #require(try first.close(compactingNewIndex: true))
+        #expect(compaction.skipped == nil)
+        #expect(compaction.bytesAfter > 0 && compaction.bytesAfter <= compaction.bytesBefore)
+        #expect(compaction.bytesAfter == DiskUsage.bytes(under: db))
+        #expect(!FileManager.default.fileExists(atPath: stale), "the old copy is deleted")
+        #expect(try indexed().count == summary.sections)
+        try checkConsistent()
+        // The write lock went with the old copy: the next run opens the index at once.
+        let second = try indexer()
+        #expect(!second.created)
+        #expect(try second.index(paths: [plans]).unchanged == 2)
+        #expect(try second.close(compactingNewIndex: true) == nil)
+    }
+
+    @Test("where directories cannot be swapped, the new index stays as built, whole, and says why")
+    func compactionSwapRefused() throws {
+        let first = try indexer()
+        let summary = try first.index(paths: [plans])
+        let compaction = try #require(try first.close(compactingNewIndex: true, exchange: { _, _ in EINVAL }))
+        #expect(compaction.skipped?.contains("cannot swap two directories") == true, "\(compaction)")
+        #expect(compaction.bytesAfter == compaction.bytesBefore)
+        #expect(!FileManager.default.fileExists(atPath: Compaction.temporaryPath(for: db)), "the copy is deleted")
+        #expect(try indexed().count == summary.sections)
+        try checkConsistent()
+        #expect(try run().unchanged == 2, "the writer let go of its lock")
+    }
+
     @Test("first run adds, second run skips, an edit updates only that document")
     func incremental() throws {
         let first = try run()

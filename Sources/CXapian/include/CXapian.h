@@ -103,6 +103,11 @@ void pxs_database_free(pxs_database *db);
 
 /// Moves a reader to the newest committed revision; sets *changed when it moved.
 bool pxs_database_reopen(pxs_database *db, bool *changed, pxs_error **err);
+/// Writes a compacted copy of the database (same document ids) into the new directory `dest`.
+bool pxs_database_compact(pxs_database *db, const char *dest, size_t dest_len, pxs_error **err);
+/// Swaps two directories' names in one step (Linux renameat2 RENAME_EXCHANGE; both must exist,
+/// on one file system). NUL-terminated paths; returns 0, or the errno.
+int pxs_exchange_directories(const char *a, const char *b);
 uint32_t pxs_database_doccount(const pxs_database *db, pxs_error **err);
 uint32_t pxs_database_lastdocid(const pxs_database *db, pxs_error **err);
 double pxs_database_avlength(const pxs_database *db, pxs_error **err);

@@ -74,11 +74,19 @@ public final class Router: Sendable {
         let paths = config.cluster != nil ? [] : layout?.shardPaths ?? [config.databasePath]
         shardLayout = config.cluster != nil ? nil : layout
         writers = try paths.enumerated().map { shard, path in
-            let indexer = try Indexer(databasePath: path, schema: config.schema, analyzer: documentAnalyzer)
-            layout?.restrict(indexer, toShard: shard)
-            let box = UncheckedBox(indexer)
-            // Created here before any use; from here on touched only by the worker's queue.
-            return ConfinedWorker(label: "plansearch.writer.\(shard)") { box.value }
+            @Sendable func open(_ schema: Schema, _ analyzer: any DocumentAnalyzer) throws -> Indexer {
+                let indexer = try Indexer(databasePath: path, schema: schema, analyzer: analyzer)
+                layout?.restrict(indexer, toShard: shard)
+                return indexer
+            }
+            // Created here before any use; from here on touched only by the worker's queue. Made
+            // again (under the schema of the moment) only after the start-up compaction.
+            let first = FirstUse(try open(config.schema, documentAnalyzer))
+            return ConfinedWorker(label: "plansearch.writer.\(shard)") {
+                if let indexer = first.take() { return indexer }
+                let schema = live.current.0
+                return try open(schema, try config.analyzer.make(for: schema))
+            }
         }
         readers = ReaderPool(count: max(1, config.readers)) {
             let (schema, queryAnalyzer, synonyms) = live.current
@@ -167,6 +175,25 @@ public final class Router: Sendable {
             "failed": "\(summary.failed)", "seconds": "\(String(format: "%.3f", summary.seconds))",
         ])
         return summary
+    }
+
+    /// Compacts in place each database this daemon created (see
+    /// `Indexer.close(compactingNewIndex:)`), then opens its writer again on the compacted one.
+    /// For the start-up build of a new index, before the daemon serves: no reader has the old
+    /// files open, and no request can reach a writer while it is closed.
+    public func compactNewIndex() async throws -> IndexCompaction? {
+        var merged: IndexCompaction?
+        for writer in writers {
+            guard let part = try await writer.run({ indexer in
+                indexer.created ? try indexer.close(compactingNewIndex: true) : nil
+            }) else { continue }
+            // The old handle went with the old copy; the next writer opens the compacted index.
+            try await writer.run(renew: true) { _ in }
+            if merged == nil { merged = part } else { merged?.merge(part) }
+        }
+        // Readers made meanwhile (none, before serving) would hold the old files: made again.
+        if merged != nil { readers.configuration.add(1, ordering: .releasing) }
+        return merged
     }
 
     /// A path for `reindex`: it must lie under a root the daemon was started with.
@@ -312,9 +339,15 @@ public final class Router: Sendable {
 }
 
 /// Moves a value that is not Sendable to the one thread that will own it from then on.
-final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
+/// A value handed out once, to the first `take()`.
+final class FirstUse<T>: @unchecked Sendable {
+    // @unchecked: taken on the one queue that uses it (a ConfinedWorker's), after being set in init.
+    private var value: T?
     init(_ value: T) { self.value = value }
+    func take() -> T? {
+        defer { value = nil }
+        return value
+    }
 }
 
 /// What a schema was read from: the schema file's and its synonyms file's bytes. A change to

@@ -20,7 +20,7 @@ public struct IndexCompaction: Codable, Sendable, Hashable {
     }
 
     /// Shards' compactions as one.
-    mutating func merge(_ other: IndexCompaction) {
+    public mutating func merge(_ other: IndexCompaction) {
         bytesBefore += other.bytesBefore
         bytesAfter += other.bytesAfter
         skipped = skipped ?? other.skipped

@@ -105,6 +105,15 @@ struct ServeCommand: AsyncParsableCommand {
             for failure in summary.failures {
                 logger.warning("not indexed", metadata: ["file": "\(failure.file)", "reason": "\(failure.message)"])
             }
+            // A new index, built just now: compacted before anyone reads it.
+            if let compaction = try await daemon.router.compactNewIndex() {
+                let sizes: Logger.Metadata = ["before": "\(compaction.bytesBefore)", "after": "\(compaction.bytesAfter)"]
+                if let reason = compaction.skipped {
+                    logger.warning("new index not compacted", metadata: sizes.merging(["reason": "\(reason)"]) { $1 })
+                } else {
+                    logger.info("compacted the new index", metadata: sizes)
+                }
+            }
         }
         if watch {
             do {

@@ -67,6 +67,23 @@ struct DaemonTests {
         #expect(relaxed.result?["missing"] as? [String] == ["火星"])
     }
 
+    @Test("a daemon that builds a new index at start compacts it before serving; one given an index does not")
+    func compactsNewIndexAtStart() throws {
+        let d = try DaemonHarness()
+        let c = try RawClient(d.socket)
+        #expect(try c.request(#"{"id":1,"method":"search","params":{"query":"妇女"}}"#).hits.count == 2)
+        // The writer is open again, on the compacted index: a reindex works.
+        let again = try c.request(#"{"id":2,"method":"reindex"}"#)
+        #expect(again.result?["unchanged"] as? Int == 2, "\(again)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d.dir.path).sorted() == ["db", "plans", "s.sock"])
+        let log = d.stopAndCollectLog()
+        #expect(log.contains("compacted the new index"), "\(log)")
+
+        let given = try DaemonHarness(shards: 2)
+        let log2 = given.stopAndCollectLog()
+        #expect(log2.contains("indexed at start") && !log2.contains("compact"), "\(log2)")
+    }
+
     @Test("a changed file is searchable after reindex, while searches go on")
     func reindexWhileSearching() throws {
         let d = try DaemonHarness()

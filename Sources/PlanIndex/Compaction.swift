@@ -37,10 +37,16 @@ public struct IndexCompaction: Codable, Sendable, Hashable {
 /// place at its next reopen. A daemon holds the write lock of the index it serves for as long
 /// as it runs, so it cannot be serving an index an indexer holds.
 enum Compaction {
+    /// The database directory itself, symlinks resolved: a `--db` that is a link to the index
+    /// has the index swapped where it lies, not the link replaced by a directory.
+    static func directory(of path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
     /// Where the copy is written: a hidden sibling of the database directory (for a shard,
     /// inside the sharded index's directory), on the same file system, as the swap needs.
     static func temporaryPath(for path: String) -> String {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let url = URL(fileURLWithPath: directory(of: path))
         return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".compacting").path
     }
 
@@ -50,6 +56,7 @@ enum Compaction {
     /// (`exchange`: the swap, replaceable in tests by one that fails as some file systems do.)
     static func run(path: String, writer: WritableDatabase,
                     exchange: (String, String) -> Int32 = exchangeDirectories) -> IndexCompaction {
+        let path = directory(of: path)
         let before = DiskUsage.bytes(under: path)
         let temporary = temporaryPath(for: path)
         func leftAsBuilt(_ reason: String) -> IndexCompaction {

@@ -60,7 +60,7 @@ struct IndexerTests {
     func compactsNewIndex() throws {
         // A copy left by a run killed while compacting is replaced, not in the way.
         let stale = Compaction.temporaryPath(for: db)
-        #expect(stale == scratch.path + "/.db.compacting")
+        #expect(stale == Compaction.directory(of: scratch.path) + "/.db.compacting")
         try scratch.write(".db.compacting/junk", "left by a killed run")
         let first = try indexer()
         #expect(first.created)
@@ -77,6 +77,19 @@ struct IndexerTests {
         #expect(!second.created)
         #expect(try second.index(paths: [plans]).unchanged == 2)
         #expect(try second.close(compactingNewIndex: true) == nil)
+    }
+
+    @Test("a --db that is a symlink keeps pointing at the index, which is compacted where it lies")
+    func compactsThroughSymlink() throws {
+        try FileManager.default.createDirectory(atPath: scratch.path + "/real/index", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: db, withDestinationPath: scratch.path + "/real/index")
+        let first = try indexer()
+        let summary = try first.index(paths: [plans])
+        #expect(try first.close(compactingNewIndex: true)?.skipped == nil)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: db) == scratch.path + "/real/index")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/real") == ["index"])
+        #expect(try indexed().count == summary.sections)
+        try checkConsistent()
     }
 
     @Test("where directories cannot be swapped, the new index stays as built, whole, and says why")

@@ -64,6 +64,14 @@ enum Compaction {
             try? writer.close()
             return IndexCompaction(bytesBefore: before, bytesAfter: before, skipped: reason)
         }
+        // The swap moves the whole directory: anything else in it (a hidden file the user
+        // keeps there, lost+found on a mount point) would end up in the copy that is deleted.
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        if let other = entries.sorted().first(where: { !($0 == "iamglass" || $0 == "flintlock" || $0.hasSuffix(".glass")) }) {
+            try? writer.close()
+            return IndexCompaction(bytesBefore: before, bytesAfter: before,
+                                   skipped: "the index directory also holds \(other), which compacting in place would lose")
+        }
         // A copy left by a run that was killed while compacting.
         try? FileManager.default.removeItem(atPath: temporary)
         do {

@@ -92,6 +92,18 @@ struct IndexerTests {
         try checkConsistent()
     }
 
+    @Test("a new index in a folder that also holds a file of the user's (a hidden one) is not compacted, and the file stays")
+    func keepsOtherFiles() throws {
+        try scratch.write("db/.keep", "mine")
+        let first = try indexer()
+        #expect(first.created)
+        _ = try first.index(paths: [plans])
+        let compaction = try #require(try first.close(compactingNewIndex: true))
+        #expect(compaction.skipped?.contains(".keep") == true, "\(compaction)")
+        #expect(try String(contentsOfFile: db + "/.keep", encoding: .utf8) == "mine")
+        try checkConsistent()
+    }
+
     @Test("where directories cannot be swapped, the new index stays as built, whole, and says why")
     func compactionSwapRefused() throws {
         let first = try indexer()

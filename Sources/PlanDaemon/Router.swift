@@ -74,18 +74,19 @@ public final class Router: Sendable {
         let paths = config.cluster != nil ? [] : layout?.shardPaths ?? [config.databasePath]
         shardLayout = config.cluster != nil ? nil : layout
         writers = try paths.enumerated().map { shard, path in
-            @Sendable func open(_ schema: Schema, _ analyzer: any DocumentAnalyzer) throws -> Indexer {
-                let indexer = try Indexer(databasePath: path, schema: schema, analyzer: analyzer)
+            @Sendable func open(_ schema: Schema, _ analyzer: any DocumentAnalyzer, waitForLock: Bool) throws -> Indexer {
+                let indexer = try Indexer(databasePath: path, schema: schema, analyzer: analyzer, waitForLock: waitForLock)
                 layout?.restrict(indexer, toShard: shard)
                 return indexer
             }
             // Created here before any use; from here on touched only by the worker's queue. Made
-            // again (under the schema of the moment) only after the start-up compaction.
-            let first = FirstUse(try open(config.schema, documentAnalyzer))
+            // again (under the schema of the moment) only after the start-up compaction, which
+            // let go of the lock for a moment: an indexer that took it then is waited for.
+            let first = FirstUse(try open(config.schema, documentAnalyzer, waitForLock: false))
             return ConfinedWorker(label: "plansearch.writer.\(shard)") {
                 if let indexer = first.take() { return indexer }
                 let schema = live.current.0
-                return try open(schema, try config.analyzer.make(for: schema))
+                return try open(schema, try config.analyzer.make(for: schema), waitForLock: true)
             }
         }
         readers = ReaderPool(count: max(1, config.readers)) {

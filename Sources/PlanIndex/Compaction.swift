@@ -37,28 +37,42 @@ public struct IndexCompaction: Codable, Sendable, Hashable {
 /// place at its next reopen. A daemon holds the write lock of the index it serves for as long
 /// as it runs, so it cannot be serving an index an indexer holds.
 enum Compaction {
-    /// The database directory itself, symlinks resolved: a `--db` that is a link to the index
-    /// has the index swapped where it lies, not the link replaced by a directory.
-    static func directory(of path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    /// The database directory as the kernel resolves the path (realpath: symlinks, then `..`),
+    /// so that a `--db` that is a link has the index swapped where it lies; nil when the path
+    /// cannot be resolved.
+    static func directory(of path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Where the copy is written: a hidden sibling of the database directory (for a shard,
     /// inside the sharded index's directory), on the same file system, as the swap needs.
-    static func temporaryPath(for path: String) -> String {
-        let url = URL(fileURLWithPath: directory(of: path))
+    static func temporaryPath(forDirectory directory: String) -> String {
+        let url = URL(fileURLWithPath: directory)
         return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".compacting").path
+    }
+
+    /// The same for the index at `path`; nil when the path cannot be resolved.
+    static func temporaryPath(for path: String) -> String? {
+        directory(of: path).map { temporaryPath(forDirectory: $0) }
     }
 
     /// Compacts the database at `path`, whose writer (holding its lock, every change committed)
     /// is `writer`, and closes the writer. Never throws: an index that could not be compacted is
     /// still a whole index, as built, and the reason is reported.
     /// (`exchange`: the swap, replaceable in tests by one that fails as some file systems do.)
-    static func run(path: String, writer: WritableDatabase,
+    /// `identity`: the directory the writer opened; nothing is swapped unless the path still
+    /// names it.
+    static func run(path given: String, identity: DirectoryIdentity?, writer: WritableDatabase,
                     exchange: (String, String) -> Int32 = exchangeDirectories) -> IndexCompaction {
-        let path = directory(of: path)
-        let before = DiskUsage.bytes(under: path)
-        let temporary = temporaryPath(for: path)
+        let before = DiskUsage.bytes(under: given)
+        guard let path = directory(of: given), let identity, DirectoryIdentity(path) == identity else {
+            try? writer.close()
+            return IndexCompaction(bytesBefore: before, bytesAfter: before,
+                                   skipped: "\(given) no longer names the directory the index was built in")
+        }
+        let temporary = temporaryPath(forDirectory: path)
         func leftAsBuilt(_ reason: String) -> IndexCompaction {
             try? FileManager.default.removeItem(atPath: temporary)
             try? writer.close()
@@ -92,5 +106,18 @@ enum Compaction {
         try? writer.close()
         try? FileManager.default.removeItem(atPath: temporary)
         return IndexCompaction(bytesBefore: before, bytesAfter: DiskUsage.bytes(under: path))
+    }
+}
+
+/// A directory as the file system knows it (device and inode), whatever path names it.
+struct DirectoryIdentity: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
 }

@@ -79,22 +79,39 @@ public final class Indexer {
         builder = SectionDocumentBuilder(layout: layout, analyzer: analyzer)
         fingerprint = Self.fingerprint(schema, analyzer)
         try Self.checkIndexDirectory(databasePath)
-        created = !FileManager.default.fileExists(atPath: databasePath + "/iamglass")
         path = databasePath
         do {
-            try FileManager.default.createDirectory(atPath: databasePath, withIntermediateDirectories: true)
-            writer = try WritableDatabase(path: databasePath, mode: .createOrOpen, waitForLock: waitForLock, durable: durable)
+            created = try Self.makeDirectory(databasePath)
+            // Xapian waits on the lock of the `flintlock` file it found at the path. If a first
+            // build's compaction swapped the directory meanwhile (see `Compaction`), that lock
+            // is the old copy's, and the tables opened are the new copy's, whose own lock anyone
+            // could take: open again, on the directory the path names now.
+            var opened: WritableDatabase
+            var openedIdentity: DirectoryIdentity?
+            var attempts = 0
+            repeat {
+                let before = DirectoryIdentity(databasePath)
+                opened = try WritableDatabase(path: databasePath, mode: .createOrOpen, waitForLock: waitForLock, durable: durable)
+                openedIdentity = DirectoryIdentity(databasePath)
+                if before == openedIdentity, openedIdentity != nil { break }
+                try? opened.close()
+                attempts += 1
+                guard attempts < 10 else { throw IndexError("\(databasePath) kept changing while it was opened for writing") }
+            } while true
+            writer = opened
+            identity = openedIdentity
         } catch XapianError.Code.databaseLocked {
             throw IndexError("\(databasePath) is being written by another indexer or daemon (it holds the lock); "
                              + "wait for it to finish, or ask the daemon to reindex")
         } catch let error as XapianError {
             throw IndexError("cannot open \(databasePath) for writing: \(error.message) [\(error.code)]")
         }
-        try checkLayout()
         // A compacted copy (or the old index after the swap) left by a run killed while
         // compacting: with the write lock held, no run is compacting this index now.
-        let leftover = Compaction.temporaryPath(for: databasePath)
-        if FileManager.default.fileExists(atPath: leftover) { try? FileManager.default.removeItem(atPath: leftover) }
+        if let leftover = Compaction.temporaryPath(for: databasePath), FileManager.default.fileExists(atPath: leftover) {
+            try? FileManager.default.removeItem(atPath: leftover)
+        }
+        try checkLayout()
     }
 
     deinit { try? writer.close() }
@@ -157,10 +174,25 @@ public final class Indexer {
         try writer.close()
     }
 
-    /// Whether there was no index at the path when this indexer opened it: it made the
-    /// database, and nobody else has had it open while it held the write lock.
+    /// Whether this indexer made the index directory (it did not exist): nobody else has had
+    /// the database open while it held the write lock, and the directory has the mode and
+    /// owner any new one gets, so a compacted copy may take its place.
     public let created: Bool
     let path: String
+    /// The directory the writer opened, to make sure a compaction swaps that one.
+    let identity: DirectoryIdentity?
+
+    /// Makes the index directory (and missing parents); true when this call made it, false
+    /// when it was there (mkdir's own answer, so two runs starting at once cannot both think
+    /// they made it).
+    static func makeDirectory(_ path: String) throws -> Bool {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        if mkdir(path, 0o777) == 0 { return true }
+        let code = errno
+        if code == EEXIST { return false }
+        throw IndexError("cannot create \(path): \(String(cString: strerror(code)))")
+    }
 
     /// Commits and lets go of the database; if this indexer created it and `compactingNewIndex`,
     /// first compacts it in place (see `Compaction`) and says how that went. A first build
@@ -177,7 +209,7 @@ public final class Indexer {
             return nil
         }
         try writer.commit()
-        return Compaction.run(path: path, writer: writer, exchange: exchange)
+        return Compaction.run(path: path, identity: identity, writer: writer, exchange: exchange)
     }
 
     private func checkLayout() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import PlanProtocol
 import XapianKit
@@ -58,10 +59,6 @@ struct IndexerTests {
 
     @Test("a new index is compacted in place when its indexer closes; a later run's is not")
     func compactsNewIndex() throws {
-        // A copy left by a run killed while compacting is replaced, not in the way.
-        let stale = Compaction.temporaryPath(for: db)
-        #expect(stale == Compaction.directory(of: scratch.path) + "/.db.compacting")
-        try scratch.write(".db.compacting/junk", "left by a killed run")
         let first = try indexer()
         #expect(first.created)
         let summary = try first.index(paths: [plans])
@@ -69,39 +66,94 @@ struct IndexerTests {
         #expect(compaction.skipped == nil)
         #expect(compaction.bytesAfter > 0 && compaction.bytesAfter <= compaction.bytesBefore)
         #expect(compaction.bytesAfter == DiskUsage.bytes(under: db))
+        let stale = try #require(Compaction.temporaryPath(for: db))
+        #expect(stale == (try #require(Compaction.directory(of: scratch.path))) + "/.db.compacting")
         #expect(!FileManager.default.fileExists(atPath: stale), "the old copy is deleted")
         #expect(try indexed().count == summary.sections)
         try checkConsistent()
-        // The write lock went with the old copy: the next run opens the index at once.
+        // The write lock went with the old copy: the next run opens the index at once. A copy
+        // left by a run killed while compacting is deleted when the index is opened.
+        try scratch.write(".db.compacting/postlist.glass", "left by a killed run")
         let second = try indexer()
         #expect(!second.created)
+        #expect(!FileManager.default.fileExists(atPath: stale))
         #expect(try second.index(paths: [plans]).unchanged == 2)
         #expect(try second.close(compactingNewIndex: true) == nil)
     }
 
-    @Test("a --db that is a symlink keeps pointing at the index, which is compacted where it lies")
-    func compactsThroughSymlink() throws {
-        try FileManager.default.createDirectory(atPath: scratch.path + "/real/index", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: db, withDestinationPath: scratch.path + "/real/index")
+    @Test("an index directory the user made is left as it is: no compaction, its mode kept")
+    func keepsUsersDirectory() throws {
+        #expect(mkdir(db, 0o750) == 0)
         let first = try indexer()
-        let summary = try first.index(paths: [plans])
-        #expect(try first.close(compactingNewIndex: true)?.skipped == nil)
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: db) == scratch.path + "/real/index")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/real") == ["index"])
-        #expect(try indexed().count == summary.sections)
+        #expect(!first.created)
+        _ = try first.index(paths: [plans])
+        #expect(try first.close(compactingNewIndex: true) == nil)
+        let mode = try FileManager.default.attributesOfItem(atPath: db)[.posixPermissions] as? Int
+        #expect(mode == 0o750)
         try checkConsistent()
     }
 
-    @Test("a new index in a folder that also holds a file of the user's (a hidden one) is not compacted, and the file stays")
+    @Test("a --db through a symlink and .. is compacted where the kernel puts it, not where the text points")
+    func compactsWhereTheKernelResolves() throws {
+        // link/../idx is real/idx to the kernel (the link first, then ..), scratch/idx to text.
+        try FileManager.default.createDirectory(atPath: scratch.path + "/real/sub", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/link", withDestinationPath: scratch.path + "/real/sub")
+        let given = scratch.path + "/link/../idx"
+        let first = try Indexer(databasePath: given, schema: schema, analyzer: XapianNgramAnalyzer(), durable: false)
+        #expect(first.created)
+        _ = try first.index(paths: [plans])
+        #expect(try first.close(compactingNewIndex: true)?.skipped == nil)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/idx"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/real").sorted() == ["idx", "sub"])
+        let reader = try Database(path: scratch.path + "/real/idx")
+        defer { try? reader.close() }
+        #expect(try Indexer.documents(in: reader).count == 2)
+    }
+
+    @Test("a file that appears in a new index's folder during its build keeps it from being compacted, and stays")
     func keepsOtherFiles() throws {
-        try scratch.write("db/.keep", "mine")
         let first = try indexer()
         #expect(first.created)
         _ = try first.index(paths: [plans])
+        try scratch.write("db/.keep", "mine")
         let compaction = try #require(try first.close(compactingNewIndex: true))
         #expect(compaction.skipped?.contains(".keep") == true, "\(compaction)")
         #expect(try String(contentsOfFile: db + "/.keep", encoding: .utf8) == "mine")
         try checkConsistent()
+    }
+
+    @Test("an indexer waiting for the lock while a new index is compacted ends up holding the compacted index's lock")
+    func waiterAcrossCompaction() throws {
+        let first = try indexer()
+        _ = try first.index(paths: [plans])
+        // A second run, waiting for the lock from before the swap.
+        let outcome = Mutex<String?>(nil)
+        let release = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let (path, schema) = (db, schema)
+        Thread {
+            started.signal()
+            do {
+                let waiter = try Indexer(databasePath: path, schema: schema, analyzer: XapianNgramAnalyzer(),
+                                         waitForLock: true, durable: false)
+                outcome.withLock { $0 = "opened" }
+                done.signal()
+                release.wait()
+                try waiter.close()
+            } catch {
+                outcome.withLock { $0 = "\(error)" }
+                done.signal()
+            }
+        }.start()
+        started.wait()
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try first.close(compactingNewIndex: true)?.skipped == nil)
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(outcome.withLock { $0 } == "opened")
+        // The waiter holds the lock of the index the path names now: a third run is refused.
+        #expect(throws: IndexError.self) { try indexer() }
+        release.signal()
     }
 
     @Test("where directories cannot be swapped, the new index stays as built, whole, and says why")
@@ -111,7 +163,7 @@ struct IndexerTests {
         let compaction = try #require(try first.close(compactingNewIndex: true, exchange: { _, _ in EINVAL }))
         #expect(compaction.skipped?.contains("cannot swap two directories") == true, "\(compaction)")
         #expect(compaction.bytesAfter == compaction.bytesBefore)
-        #expect(!FileManager.default.fileExists(atPath: Compaction.temporaryPath(for: db)), "the copy is deleted")
+        #expect(!FileManager.default.fileExists(atPath: try #require(Compaction.temporaryPath(for: db))), "the copy is deleted")
         #expect(try indexed().count == summary.sections)
         try checkConsistent()
         #expect(try run().unchanged == 2, "the writer let go of its lock")

@@ -15,6 +15,32 @@ struct DatabaseTests {
         try second.close()
     }
 
+    @Test("a compacted copy keeps the document ids and the last id, gaps included; the directories swap")
+    func compactKeepsIDs() throws {
+        let directory = try TemporaryDirectory()
+        let writer = try WritableDatabase(path: directory.database(), durable: false)
+        for i in 1...5 {
+            var doc = Document()
+            doc.addBooleanTerm("Q\(i)")
+            doc.data = Array("doc \(i)".utf8)
+            try writer.add(doc)
+        }
+        try writer.delete(documentID: 1)
+        try writer.delete(documentID: 5)
+        try writer.setMetadata("k", "v")
+        try writer.close()
+        let reader = try Database(path: directory.database())
+        try reader.compact(into: directory.database("copy"))
+        try reader.close()
+        let copy = try Database(path: directory.database("copy"))
+        #expect(try copy.lastDocumentID() == 5)
+        #expect(try copy.postings("Q3") == [3])
+        #expect(try copy.metadataString("k") == "v")
+        try copy.close()
+        #expect(exchangeDirectories(directory.database(), directory.database("copy")) == 0)
+        #expect(exchangeDirectories(directory.database(), directory.database("absent")) != 0)
+    }
+
     @Test("opening a missing database gets not-found, for readers and for mode .open")
     func missingDatabase() throws {
         let directory = try TemporaryDirectory()

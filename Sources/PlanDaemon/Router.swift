@@ -339,8 +339,8 @@ public final class Router: Sendable {
     }
 }
 
-/// Moves a value that is not Sendable to the one thread that will own it from then on.
-/// A value handed out once, to the first `take()`.
+/// Moves a value that is not Sendable to the one thread that will own it from then on: handed
+/// out once, to the first `take()`.
 final class FirstUse<T>: @unchecked Sendable {
     // @unchecked: taken on the one queue that uses it (a ConfinedWorker's), after being set in init.
     private var value: T?

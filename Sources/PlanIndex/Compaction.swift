@@ -19,12 +19,21 @@ public struct IndexCompaction: Codable, Sendable, Hashable {
         case bytesBefore = "bytes_before", bytesAfter = "bytes_after", skipped
     }
 
-    /// Shards' compactions as one.
+    /// Shards' compactions as one. When some shards were compacted and others not, the reason
+    /// says so (the sizes are all shards').
     public mutating func merge(_ other: IndexCompaction) {
         bytesBefore += other.bytesBefore
         bytesAfter += other.bytesAfter
-        skipped = skipped ?? other.skipped
+        switch (skipped, other.skipped) {
+        case (nil, nil): break
+        case let (reason?, nil), let (nil, reason?):
+            skipped = reason.hasPrefix(Self.someShards) ? reason : Self.someShards + reason
+        case let (mine?, theirs?):
+            skipped = mine.hasPrefix(Self.someShards) || theirs.hasPrefix(Self.someShards) ? Self.someShards + theirs : mine
+        }
     }
+
+    static let someShards = "some shards only: "
 }
 
 /// Compacts a database in place: a compacted copy is written beside it, and the two

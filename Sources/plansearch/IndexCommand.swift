@@ -44,7 +44,6 @@ struct IndexCommand: ParsableCommand {
                 indexer.progress = { done, total, file in bar.update(done: done, total: total, item: file) }
                 defer { bar.finish() }
                 var built = try indexer.index(paths: paths)
-                bar.finish()
                 built.compaction = try indexer.close(compactingNewIndex: true)
                 summary = built
             }
@@ -71,8 +70,9 @@ enum SummaryText {
                      + "index holds \(s.documents) documents, \(s.sections) sections",
                      String(format: "took %.2f s", s.seconds)]
         if let c = s.compaction {
-            lines.append(c.skipped.map { "not compacted (\($0)): \(megabytes(c.bytesBefore)) on disk" }
-                         ?? "compacted: \(megabytes(c.bytesBefore)) -> \(megabytes(c.bytesAfter)) on disk")
+            let sizes = "\(megabytes(c.bytesBefore)) -> \(megabytes(c.bytesAfter)) on disk"
+            lines.append(c.skipped.map { "not compacted (\($0)): " + (c.bytesAfter < c.bytesBefore ? sizes : "\(megabytes(c.bytesBefore)) on disk") }
+                         ?? "compacted: " + sizes)
         }
         for failure in s.failures { lines.append("failed: \(failure.file): \(failure.message)") }
         return lines.joined(separator: "\n")

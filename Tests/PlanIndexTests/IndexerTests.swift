@@ -592,3 +592,25 @@ struct CorpusSearchTests {
         return (scratch, try plansearchIndex(of: scratch))
     }
 }
+
+@Suite("Compaction summaries of several shards")
+struct CompactionMergeTests {
+    @Test("shards compacted and shards left as built read as compacted in part, with every shard's sizes",
+          arguments: [
+              ([nil, nil], nil),
+              (["cannot swap", nil], "some shards only: cannot swap"),
+              ([nil, "cannot swap"], "some shards only: cannot swap"),
+              (["cannot swap", "cannot swap"], "cannot swap"),
+              (["a", nil, "b"], "some shards only: b"),
+          ] as [([String?], String?)])
+    func merge(reasons: [String?], expected: String?) {
+        var summary = IndexSummary()
+        for reason in reasons {
+            var shard = IndexSummary()
+            shard.compaction = IndexCompaction(bytesBefore: 10, bytesAfter: reason == nil ? 4 : 10, skipped: reason)
+            summary.merge(shard)
+        }
+        #expect(summary.compaction?.skipped == expected)
+        #expect(summary.compaction?.bytesBefore == 10 * reasons.count)
+    }
+}

@@ -23,8 +23,10 @@ public enum SocketLocation {
         guard path.utf8.count < 104 else {
             throw DaemonError("the socket path is \(path.utf8.count) bytes long; Unix sockets allow 103: choose a shorter --socket")
         }
+        // A bare name (--socket s.sock) is in the working directory, which exists: asking
+        // FileManager to make "" failed with "The file doesn't exist".
         let directory = (path as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: directory) {
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }

@@ -43,8 +43,10 @@ enum Binary {
         var stderr: Pipe
     }
 
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    /// Starts plansearch, in `directory` when given (else this process's working directory).
+    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Running {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = URL(fileURLWithPath: plansearch)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment

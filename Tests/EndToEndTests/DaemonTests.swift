@@ -420,6 +420,28 @@ struct DaemonTests {
         _ = again
     }
 
+    @Test("a socket named without a directory is made in the working directory")
+    func bareSocketName() throws {
+        let d = try DaemonHarness()
+        d.stopAndCollectLog()
+        // (It failed at start with "The file doesn't exist": the socket's directory was "".)
+        let daemon = try Binary.start(["serve", "--db", d.db, "--socket", "bare.sock"], directory: d.dir.path)
+        defer {
+            if daemon.process.isRunning {
+                kill(daemon.process.processIdentifier, SIGTERM)
+                daemon.process.waitUntilExit()
+            }
+        }
+        var answer: [String: Any]?
+        for _ in 0..<600 where answer == nil && daemon.process.isRunning {
+            answer = try? RawClient(d.dir.path + "/bare.sock").request(#"{"id":1,"method":"ping"}"#)
+            if answer == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        let failure = daemon.process.isRunning ? ""
+            : String(decoding: daemon.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(answer?["result"] != nil, "\(failure)")
+    }
+
     @Test("a reindex reads an edited schema and synonyms file again; a schema with a mistake is refused and changes nothing")
     func schemaReadAgain() throws {
         let schemas = try TempDir()

@@ -583,21 +583,39 @@ public final class Searcher {
     static let rerankDepth = 40
 
     /// Runs `query`, with the list penalty applied to the best hits and their copies folded
-    /// (see `rerankDepth`, `foldCopies`).
+    /// (see `rerankDepth`, `foldCopies`). Its `estimatedMatches` is the same on every page of
+    /// one search unless a page counted the matches exactly (see `estimateWindow`).
     func ranked(_ query: Query, options: SearchOptions) throws -> SearchResults {
         guard rerankApplies(options) else {
             var options = options
+            let shown = options.offset
+            var folded = 0
+            var windowed: SearchResults?
             if foldingCopies, options.sort == .relevance, options.limit > 0, options.offset >= Self.rerankDepth {
                 // Past the best `rerankDepth`: Xapian's order, moved on by the copies folded
-                // among them, or the first hits here would repeat the last ones before.
-                let folded = try copiesAmongBest(query, options: options)
+                // among them, or the first hits here would repeat the last ones before. (The
+                // window's search finds them, and gives the total too.)
+                let window = try windowSearch(query, options: options)
+                let best = Array(window.hits.prefix(Self.rerankDepth))
+                folded = copyCount(best[...], try rerankFacts(best))
                 options.offset += folded
-                var results = try database.search(query, options: options)
-                for i in results.hits.indices { results.hits[i].rank -= folded }
-                results.estimatedMatches = max(results.estimatedMatches - folded, results.hits.count)
+                windowed = window
+            } else if options.offset + options.limit <= Self.estimateWindow {
+                // Inside the window: the window's search is the page's, cut to it, and only the
+                // page's stored sections are read.
+                var results = try windowSearch(query, options: options)
+                let end = min(results.hits.count, options.offset + options.limit)
+                results.hits = options.offset < end ? Array(results.hits[options.offset..<end]) : []
+                if options.includeData {
+                    for i in results.hits.indices { results.hits[i].data = try storedData(results.hits[i].documentID) }
+                }
                 return results
             }
-            return try database.search(query, options: options)
+            var results = try database.search(query, options: options)
+            for i in results.hits.indices { results.hits[i].rank -= folded }
+            results.estimatedMatches = try pageTotal(query, options: options, page: results, folded: folded, shown: shown,
+                                                     window: windowed)
+            return results
         }
         var wide = options
         wide.offset = 0
@@ -606,8 +624,9 @@ public final class Searcher {
         // them (only the best `rerankDepth` are folded): fetching that many more than the page
         // needs makes sure it comes back full. (A second search for the hits missing after
         // folding cost as much as the first: on 20 copies of the corpus, a third of a search.)
-        wide.limit = depth + (foldingCopies ? Self.rerankDepth - 1 : 0)
-        wide.checkAtLeast = max(options.checkAtLeast, wide.limit)
+        // Fetched when not folding too, so that the first pages' search is the window's.
+        wide.limit = depth + Self.rerankDepth - 1
+        wide.checkAtLeast = max(options.checkAtLeast, wide.limit + 1)
         // The stored sections are read for the page only, after reordering: reading all
         // `rerankDepth` of them was most of what the penalty cost (28% of search time).
         wide.includeData = false
@@ -616,10 +635,49 @@ public final class Searcher {
         // The facts of the hits the rerank looks at: the best `rerankDepth`.
         let facts = try rerankFacts(Array(found.hits.prefix(Self.rerankDepth)))
         var results = penalised(found, facts, options: options)
+        if wide.limit != Self.estimateWindow || wide.checkAtLeast != Self.estimateWindow + 1 {
+            // A page reaching past the best `rerankDepth` searched further than the first pages.
+            results.estimatedMatches = try pageTotal(query, options: options, page: found,
+                                                     folded: found.estimatedMatches - results.estimatedMatches,
+                                                     shown: options.offset, pageHits: results.hits.count)
+        }
         if options.includeData {
             for i in results.hits.indices { results.hits[i].data = try storedData(results.hits[i].documentID) }
         }
         return results
+    }
+
+    /// How many best hits every page's `total` is estimated over. Xapian counts the matches it
+    /// looks at and guesses at the rest, and how far it looks depends on the page asked for:
+    /// with each page's own estimate, paging through 贸易 发展 合作 read "of about 198", then 88,
+    /// 98, 198 and 127. So every page of a search reports the estimate of one search, of the
+    /// best `estimateWindow` hits: the search the first pages make anyway (the rerank's, with
+    /// room for folded copies), which a page beyond them makes as well. Only a page that counted
+    /// every match (a last page) reports its count instead, which is exact.
+    static let estimateWindow = 2 * rerankDepth - 1
+
+    /// The search every page's total is taken from (see `estimateWindow`): the best hits, without
+    /// their stored sections.
+    private func windowSearch(_ query: Query, options: SearchOptions) throws -> SearchResults {
+        var window = options
+        window.offset = 0
+        window.limit = Self.estimateWindow
+        window.checkAtLeast = Self.estimateWindow + 1
+        window.includeData = false
+        window.includeValues = .none
+        return try database.search(query, options: window)
+    }
+
+    /// The total of a page whose own search was not the window's: its count when it counted
+    /// every match, else the window's estimate (`window`, when already run), each less the
+    /// copies `folded` among the best hits; never fewer than the hits up to the page's end
+    /// (`shown` before it), which an estimate can be.
+    private func pageTotal(_ query: Query, options: SearchOptions, page: SearchResults, folded: Int, shown: Int,
+                           pageHits: Int? = nil, window: SearchResults? = nil) throws -> Int {
+        if page.isExact { return max(0, page.estimatedMatches - folded) }
+        let estimate = try (window ?? windowSearch(query, options: options)).estimatedMatches - folded
+        let hits = pageHits ?? page.hits.count
+        return max(estimate, hits == 0 ? 0 : shown + hits)
     }
 
     /// Whether the best hits are reordered (the list penalty) or have copies folded.
@@ -675,18 +733,6 @@ public final class Searcher {
             }
         }
         return facts
-    }
-
-    /// How many of `query`'s best `rerankDepth` hits are copies of better ones.
-    private func copiesAmongBest(_ query: Query, options: SearchOptions) throws -> Int {
-        var best = options
-        best.offset = 0
-        best.limit = Self.rerankDepth
-        best.checkAtLeast = best.limit
-        best.includeData = false
-        best.includeValues = .none
-        let hits = try database.search(query, options: best).hits
-        return copyCount(hits[...], try rerankFacts(hits))
     }
 
     /// How many of `hits` are copies of another among them (the order does not matter).

@@ -571,6 +571,26 @@ struct CorpusSearchTests {
         }
     }
 
+    /// Xapian estimates a total from the matches it looked at, and how far it looks depends on
+    /// the page; each page once reported its own estimate (工发组织 发展 in tens: 100, 90, 100, 93).
+    @Test("paging in tens, the total is the first page's until a page counts every match, then that count",
+          arguments: ["工发组织 发展", "国家 发展", "稀土 出口管制", "发展 合作", "技术 合作", "发展"])
+    func pageTotals(_ query: String) throws {
+        let (scratch, searcher) = try Self.plansearchCorpus()
+        defer { withExtendedLifetime(scratch) {} }
+        for fold in [true, false] {
+            var totals: [Int] = []
+            for offset in stride(from: 0, to: 300, by: 10) {
+                let page = try searcher.search(SearchParams(query: query, limit: 10, offset: offset, foldCopies: fold))
+                totals.append(page.total)
+                if page.hits.isEmpty { break }
+            }
+            // One estimate, then at most one change: to the count of a page that counted them all.
+            let changes = zip(totals, totals.dropFirst()).filter { $0 != $1 }.count
+            #expect(changes <= 1, "\(query) fold \(fold): totals \(totals)")
+        }
+    }
+
     @Test("with PlanSearch's analyzer, a query of punctuation alone is nothing to search for: no hits, exact false, the items missing")
     func punctuationOnly() throws {
         let (scratch, searcher) = try Self.plansearchCorpus()

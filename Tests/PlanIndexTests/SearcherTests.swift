@@ -652,3 +652,35 @@ func plansearchSearcher(of scratch: Scratch, schema: Schema) throws -> Searcher 
     try Searcher(databasePath: scratch.path + "/db", schema: schema,
                  analyzer: try AnalyzerChoice.plansearch.makeQueryAnalyzer(for: schema))
 }
+
+@Suite("A page past a search's matches")
+final class PagedTotalTests {
+    let scratch: Scratch
+    let schema: Schema
+
+    init() throws {
+        scratch = try Scratch()
+        // Many sections holding both words, whose lengths and repeats vary so their weights differ.
+        var plans = ""
+        for n in 1...1500 {
+            let trade = String(repeating: "贸易", count: 1 + n % 4)
+            let women = n % 3 == 0 || n % 7 == 0 ? String(repeating: "妇女", count: 1 + n % 5) : "儿童"
+            let filler = String(repeating: "发展合作", count: n % 11)
+            plans += " \(n). \(trade)\(filler)\(women)第\(n)次报告。 \n\n"
+        }
+        try scratch.write("plans/many.txt", plans)
+        schema = try indexPlans(of: scratch)
+    }
+
+    /// (A page's total is never fewer than the hits up to its end; an empty page once read as
+    /// holding as many as its offset.)
+    @Test("has no hits and the first page's total; so has a page size across the 40th hit")
+    func pastTheEnd() throws {
+        let searcher = try plansearchSearcher(of: scratch, schema: schema)
+        let first = try searcher.search(SearchParams(query: "贸易 妇女", limit: 10))
+        for (limit, offset) in [(15, 30), (100, 0), (10, 2_000), (10, 100_000)] {
+            let page = try searcher.search(SearchParams(query: "贸易 妇女", limit: limit, offset: offset))
+            #expect(page.total == first.total, "limit \(limit) offset \(offset)")
+        }
+    }
+}

@@ -178,15 +178,16 @@ public final class Router: Sendable {
         return summary
     }
 
-    /// Compacts in place each database this daemon created (see
-    /// `Indexer.close(compactingNewIndex:)`), then opens its writer again on the compacted one.
+    /// Compacts in place each database this daemon created, or whose compaction a killed run
+    /// left unfinished (see `Indexer.close(compactingNewIndex:)`), then opens its writer again
+    /// on the compacted one.
     /// For the start-up build of a new index, before the daemon serves: no reader has the old
     /// files open, and no request can reach a writer while it is closed.
     public func compactNewIndex() async throws -> IndexCompaction? {
         var merged: IndexCompaction?
         for writer in writers {
             guard let part = try await writer.run({ indexer in
-                indexer.created ? try indexer.close(compactingNewIndex: true) : nil
+                indexer.compactsWhenNew ? try indexer.close(compactingNewIndex: true) : nil
             }) else { continue }
             // The old handle went with the old copy; the next writer opens the compacted index.
             try await writer.run(renew: true) { _ in }

@@ -108,9 +108,12 @@ public final class Indexer {
         }
         // A compacted copy (or the old index after the swap) left by a run killed while
         // compacting: with the write lock held, no run is compacting this index now.
+        var interrupted = false
         if let leftover = Compaction.temporaryPath(for: databasePath), FileManager.default.fileExists(atPath: leftover) {
             try? FileManager.default.removeItem(atPath: leftover)
+            interrupted = true
         }
+        compactionInterrupted = interrupted
         try checkLayout()
     }
 
@@ -178,6 +181,14 @@ public final class Indexer {
     /// the database open while it held the write lock, and the directory has the mode and
     /// owner any new one gets, so a compacted copy may take its place.
     public let created: Bool
+    /// Whether a run killed while compacting this index left its copy behind (deleted on
+    /// open). Only a run that made the directory compacts, so this one may finish the job: the
+    /// index is otherwise left half as large again for good. (When the run was killed after the
+    /// swap, the copy is the old index and this compacts a compacted one: a tenth of a second.)
+    public let compactionInterrupted: Bool
+    /// Whether `close(compactingNewIndex: true)` compacts: this indexer made the directory, or
+    /// the run that made it was killed while compacting it.
+    public var compactsWhenNew: Bool { created || compactionInterrupted }
     let path: String
     /// The directory the writer opened, to make sure a compaction swaps that one.
     let identity: DirectoryIdentity?
@@ -194,7 +205,8 @@ public final class Indexer {
         throw IndexError("cannot create \(path): \(String(cString: strerror(code)))")
     }
 
-    /// Commits and lets go of the database; if this indexer created it and `compactingNewIndex`,
+    /// Commits and lets go of the database; if this indexer created it (or finishes a killed
+    /// run's compaction, see `compactionInterrupted`) and `compactingNewIndex`,
     /// first compacts it in place (see `Compaction`) and says how that went. A first build
     /// commits every `commitInterval` for the readers' sake, and each commit leaves the blocks it
     /// wrote partly empty: the corpus's index took 30 MB as built and 16 MB compacted, in a
@@ -204,7 +216,7 @@ public final class Indexer {
     }
 
     func close(compactingNewIndex: Bool, exchange: (String, String) -> Int32) throws -> IndexCompaction? {
-        guard compactingNewIndex, created else {
+        guard compactingNewIndex, compactsWhenNew else {
             try close()
             return nil
         }

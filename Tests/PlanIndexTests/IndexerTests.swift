@@ -71,14 +71,35 @@ struct IndexerTests {
         #expect(!FileManager.default.fileExists(atPath: stale), "the old copy is deleted")
         #expect(try indexed().count == summary.sections)
         try checkConsistent()
-        // The write lock went with the old copy: the next run opens the index at once. A copy
-        // left by a run killed while compacting is deleted when the index is opened.
-        try scratch.write(".db.compacting/postlist.glass", "left by a killed run")
+        // The write lock went with the old copy: the next run opens the index at once, and
+        // does not compact it.
         let second = try indexer()
-        #expect(!second.created)
-        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(!second.created && !second.compactionInterrupted)
         #expect(try second.index(paths: [plans]).unchanged == 2)
         #expect(try second.close(compactingNewIndex: true) == nil)
+    }
+
+    @Test("a copy left by a run killed while compacting is deleted on open, and that run's compaction is done")
+    func finishesKilledCompaction() throws {
+        let first = try indexer()
+        let summary = try first.index(paths: [plans])
+        try first.close()  // as if killed before compacting had got far
+        let grown = DiskUsage.bytes(under: db)
+        try scratch.write(".db.compacting/postlist.glass", "left by a killed run")
+        let second = try indexer()
+        #expect(!second.created && second.compactionInterrupted)
+        let stale = try #require(Compaction.temporaryPath(for: db))
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(try second.index(paths: [plans]).unchanged == 2)
+        let compaction = try #require(try second.close(compactingNewIndex: true))
+        #expect(compaction.skipped == nil)
+        #expect(compaction.bytesBefore == grown && compaction.bytesAfter <= grown)
+        #expect(try indexed().count == summary.sections)
+        try checkConsistent()
+        // Done once: the next run leaves it.
+        let third = try indexer()
+        #expect(!third.compactionInterrupted)
+        #expect(try third.close(compactingNewIndex: true) == nil)
     }
 
     @Test("an index directory the user made is left as it is: no compaction, its mode kept")

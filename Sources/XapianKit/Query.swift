@@ -68,6 +68,32 @@ public indirect enum Query: Sendable, Hashable {
         }
     }
 
+    /// The query as it matches, without what only weighs: each AND_MAYBE's optional side and
+    /// each scale factor dropped; it matches exactly the same documents. Sides that weigh
+    /// nothing are searched in this form (see `compile`), because Xapian 1.4.22 builds an
+    /// AND_MAYBE directly inside an AND without setting its two maximum weights and sets them
+    /// only where weights are summed: on the excluded side of an AND_NOT they kept whatever the
+    /// heap held, and when that was negative the AND_MAYBE told an OR below it that it could
+    /// match as an AND. `经济 AND_NOT ((必不可少 AND_MAYBE 必) AND (经济 OR H经济))` then failed to
+    /// exclude a section without H经济: a short page's fill listed the page's own hit again, about
+    /// one search in forty, depending on the heap. (Xapian's later code replaces an unweighted
+    /// AND_MAYBE with its left side, as this does.) The subqueries of PHRASE and NEAR, which weigh
+    /// as their AND does, and of ELITE_SET, which chooses them by weight, are kept as they are.
+    public var matchingOnly: Query {
+        switch self {
+        case .term, .matchAll, .matchNothing, .valueRange, .parsed, .documents, .phrase, .near, .eliteSet: self
+        case let .and(subs): .and(subs.map(\.matchingOnly))
+        case let .or(subs): .or(subs.map(\.matchingOnly))
+        case let .xor(subs): .xor(subs.map(\.matchingOnly))
+        case let .synonym(subs): .synonym(subs.map(\.matchingOnly))
+        case let .max(subs): .max(subs.map(\.matchingOnly))
+        case let .andNot(a, b): .andNot(a.matchingOnly, b.matchingOnly)
+        case let .andMaybe(a, _): a.matchingOnly
+        case let .filter(a, b): .filter(a.matchingOnly, b.matchingOnly)
+        case let .scaleWeight(sub, _): sub.matchingOnly
+        }
+    }
+
     /// Whether the query holds a PHRASE or NEAR anywhere.
     public var hasPositionalCondition: Bool {
         switch self {
@@ -102,9 +128,10 @@ public indirect enum Query: Sendable, Hashable {
         case let .and(subs): made = try Self.combine(PXS_OP_AND, subs)
         case let .or(subs): made = try Self.combine(PXS_OP_OR, subs)
         case let .xor(subs): made = try Self.combine(PXS_OP_XOR, subs)
-        case let .andNot(a, b): made = try Self.combine(PXS_OP_AND_NOT, [a, b])
+        // The excluded side and the filter weigh nothing: matched in `matchingOnly` form.
+        case let .andNot(a, b): made = try Self.combine(PXS_OP_AND_NOT, [a, b.matchingOnly])
         case let .andMaybe(a, b): made = try Self.combine(PXS_OP_AND_MAYBE, [a, b])
-        case let .filter(a, b): made = try Self.combine(PXS_OP_FILTER, [a, b])
+        case let .filter(a, b): made = try Self.combine(PXS_OP_FILTER, [a, b.matchingOnly])
         case let .phrase(subs, window): made = try Self.combine(PXS_OP_PHRASE, subs, window ?? 0)
         case let .near(subs, window): made = try Self.combine(PXS_OP_NEAR, subs, window ?? 0)
         case let .synonym(subs): made = try Self.combine(PXS_OP_SYNONYM, subs)

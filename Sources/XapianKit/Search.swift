@@ -129,7 +129,8 @@ enum SearchRunner {
                 (PXS_SORT_RELEVANCE_THEN_VALUE, slot, descending)
         }
 
-        let compiled = try query.compile()
+        // Weighing nothing, the whole query is matched in `matchingOnly` form (see there).
+        let compiled = try (options.booleanWeighting ? query.matchingOnly : query).compile()
         defer { pxs_query_free(compiled) }
         let mset = try shimCall { err in pxs_search(database, compiled, &raw, err) }
         guard let mset else { throw XapianError(code: .unknown, type: "unknown", message: "no result set") }

@@ -313,7 +313,9 @@ final class UnweightedAndMaybeTests {
         for block in blocks { free(block) }
     }
 
-    @Test("an AND_MAYBE inside the excluded side of AND_NOT, or inside a filter, never lets an excluded section through")
+    /// (The filter never went wrong, with or without the matching form: it checks that the
+    /// form still restricts as the filter did.)
+    @Test("an AND_MAYBE inside the excluded side of AND_NOT never lets an excluded section through; inside a filter it still restricts")
     func exclusion() throws {
         let excluded: Query = .and([.andMaybe(.term("必不可少"), .term("必")), .or([.term("经济"), .term("H经济")])])
         var options = SearchOptions()

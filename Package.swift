@@ -65,10 +65,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // How the relevance suite scores ranked hits against its judged needles.
+        .target(name: "RelevanceScoring"),
         .executableTarget(
             name: "plansearch-bench",
             dependencies: [
-                "XapianKit", "PlanAnalyzer", "PlanIndex", "PlanProtocol", "PlanDaemon",
+                "XapianKit", "PlanAnalyzer", "PlanIndex", "PlanProtocol", "PlanDaemon", "RelevanceScoring",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -80,6 +82,7 @@ let package = Package(
         .testTarget(name: "PlanDaemonTests", dependencies: ["PlanDaemon", "PlanIndex", "PlanProtocol"]),
         // Runs the real binaries (indexer, daemon) as a user or an editor would.
         .testTarget(name: "EndToEndTests", dependencies: ["PlanIndex", "XapianKit"]),
+        .testTarget(name: "RelevanceScoringTests", dependencies: ["RelevanceScoring"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -4,6 +4,7 @@ import Logging
 import PlanDaemon
 import PlanIndex
 import PlanProtocol
+import RelevanceScoring
 import XapianKit
 
 /// `plansearch-bench relevance`: the judged queries of Tests/Relevance/queries.json run through
@@ -29,13 +30,7 @@ struct RelevanceBench: AsyncParsableCommand {
     @Option(help: "Write the pool for judging to this JSON file: per query, the union of both systems' top 10, without saying which system found which hit, in a fixed shuffled order.")
     var pool: String?
 
-    struct Needle: Decodable {
-        var text: String
-        var grade: Int
-        /// Judged from the pool of both systems' top 10 (rather than chosen before any search).
-        var pooled: Bool?
-    }
-    struct Judged: Decodable { var id: String; var kind: String; var query: String; var needles: [Needle] }
+    typealias Judged = JudgedQuery
     struct File: Decodable { var queries: [Judged] }
 
     struct Scores: Encodable {
@@ -174,7 +169,7 @@ struct RelevanceBench: AsyncParsableCommand {
             id = q.id; kind = q.kind; query = q.query
             var seen = Set<String>()
             var unique: [String] = []
-            for text in ours.prefix(10) + baseline.prefix(10) where seen.insert(RelevanceBench.squeeze(text)).inserted {
+            for text in ours.prefix(10) + baseline.prefix(10) where seen.insert(Judgments.squeeze(text)).inserted {
                 unique.append(text)
             }
             // FNV-1a of the text: an order that is fixed, yet unrelated to either ranking.
@@ -182,14 +177,10 @@ struct RelevanceBench: AsyncParsableCommand {
                 text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
             }
             hits = unique.sorted { order($0) < order($1) }.map { text in
-                let squeezed = RelevanceBench.squeeze(text)
-                return Hit(text: text, judged_needles: q.needles.map(\.text).filter { squeezed.contains(RelevanceBench.squeeze($0)) })
+                let squeezed = Judgments.squeeze(text)
+                return Hit(text: text, judged_needles: q.needles.map(\.text).filter { squeezed.contains(Judgments.squeeze($0)) })
             }
         }
-    }
-
-    static func squeeze(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.filter { !$0.properties.isWhitespace }))
     }
 
     func accumulate(_ q: Judged, texts: [String], exact: Bool, into scores: inout [String: Scores], perQuery: inout [String: [Double]]) {
@@ -202,26 +193,11 @@ struct RelevanceBench: AsyncParsableCommand {
             perQuery[q.id] = [ok ? 1 : 0]
             return
         }
-        let hits = texts.prefix(10).map(Self.squeeze)
-        var found = Set<Int>()
-        var dcg = 0.0, firstRank: Int?
-        for (rank, text) in hits.enumerated() {
-            var gain = 0.0
-            for (i, needle) in q.needles.enumerated() where !found.contains(i) && text.contains(Self.squeeze(needle.text)) {
-                found.insert(i)
-                gain += Double(needle.grade)
-            }
-            if gain > 0 {
-                dcg += gain / log2(Double(rank) + 2)
-                if firstRank == nil { firstRank = rank + 1 }
-            }
-        }
-        let ideal = q.needles.map(\.grade).sorted(by: >).prefix(10).enumerated().reduce(0.0) { $0 + Double($1.element) / log2(Double($1.offset) + 2) }
-        let ndcg = ideal > 0 ? dcg / ideal : 0
-        s.ndcg += ndcg
-        s.recall += Double(found.count) / Double(q.needles.count)
-        s.mrr += firstRank.map { 1 / Double($0) } ?? 0
+        let score = Judgments.score(q.needles, hits: texts)
+        s.ndcg += score.ndcg
+        s.recall += score.recall
+        s.mrr += score.reciprocalRank
         scores[q.kind] = s
-        perQuery[q.id] = [ndcg]
+        perQuery[q.id] = [score.ndcg]
     }
 }

@@ -26,13 +26,6 @@ public struct JudgedQuery: Decodable, Sendable {
     public var kind: String
     public var query: String
     public var needles: [Needle]
-
-    public init(id: String, kind: String, query: String, needles: [Needle]) {
-        self.id = id
-        self.kind = kind
-        self.query = query
-        self.needles = needles
-    }
 }
 
 /// One query's scores over its first `depth` hits.
@@ -42,12 +35,6 @@ public struct QueryScore: Sendable, Equatable {
     public var recall: Double
     /// 1 / the rank of the first hit that holds a needle; 0 when none does.
     public var reciprocalRank: Double
-
-    public init(ndcg: Double, recall: Double, reciprocalRank: Double) {
-        self.ndcg = ndcg
-        self.recall = recall
-        self.reciprocalRank = reciprocalRank
-    }
 }
 
 public enum Judgments {
